@@ -1,0 +1,3 @@
+from sseguard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""The command line: ``sseguard scan|explain ...``. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage
+error or no input could be read."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sseguard import __version__
+from sseguard.control.codes import CODES, get_code
+from sseguard.control.mappings import mappings
+from sseguard.options import ScanOptions
+from sseguard.report import FORMATS, RenderOptions, Report
+from sseguard.report.core import FAIL_ON_LEVELS
+from sseguard.scan import scan_paths
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command-line mistake: reported on one line, exit 2."""
+
+
+def _key_value(text: str, what: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"{what} takes NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that produces a report (scan, aws)."""
+    p.add_argument("--format", choices=sorted(FORMATS), help="output format (default: text)")
+    p.add_argument("--output", action="append", default=[], metavar="[FORMAT=]PATH",
+                   help="write a report to PATH instead of stdout; repeatable as FORMAT=PATH")
+    p.add_argument("--fail-on", choices=FAIL_ON_LEVELS, default="fail",
+                   help="lowest outcome that makes the exit code 1 (default: fail)")
+    p.add_argument("--strict-key-policy", action="store_true",
+                   help="make KSSE013 (no kinesis.amazonaws.com grant in the key policy) a fail")
+    p.add_argument("--quiet", action="store_true", help="show only findings at or above --fail-on")
+    p.add_argument("--region", help="the region of a provider that names none")
+
+
+def emit_report(report: Report, args: argparse.Namespace) -> int:
+    """Write the report in every requested format and return the exit code it calls for."""
+    targets: list[tuple[str, str | None]] = []
+    redirected = False  # a plain --output PATH takes the main report off stdout
+    for spec in args.output:
+        fmt, sep, path = spec.partition("=")
+        if sep and fmt in FORMATS:
+            targets.append((fmt, path))
+        else:
+            targets.append((args.format or _format_from_suffix(spec), spec))
+            redirected = True
+    if not redirected:
+        targets.append((args.format or "text", None))
+    for fmt, path in targets:
+        color = path is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = FORMATS[fmt](report, RenderOptions(color=color, quiet=args.quiet, fail_on=args.fail_on))
+        if path is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                Path(path).write_text(text, encoding="utf-8")
+            except OSError as err:
+                raise UsageError(f"cannot write {path}: {err.strerror or err}") from err
+    if report.errors and not report.inputs:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
+
+
+def _format_from_suffix(path: str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    aliases = {"md": "markdown", "xml": "junit", "htm": "html"}
+    fmt = aliases.get(suffix, suffix)
+    return fmt if fmt in FORMATS else "text"
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    variables = dict(_key_value(v, "--var") for v in args.var)
+    parameters = dict(_key_value(v, "--parameter") for v in args.parameter)
+    for vf in args.var_file:
+        if not Path(vf).is_file():
+            raise UsageError(f"--var-file {vf}: no such file")
+    options = ScanOptions(
+        variables=variables,
+        var_files=tuple(Path(v) for v in args.var_file),
+        parameters=parameters,
+        region=args.region,
+        strict_key_policy=args.strict_key_policy,
+        environ=dict(os.environ),
+    )
+    report = scan_paths([Path(p) for p in args.paths], options)
+    return emit_report(report, args)
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    try:
+        rc = get_code(args.code)
+    except KeyError:
+        raise UsageError(f"unknown reason code {args.code!r}; known: {', '.join(CODES)}") from None
+    kind = {"pass": "pass", "fail": "fail", "advisory": "advisory (never hides a fail)", "unknown": "unknown"}
+    lines = [
+        f"{rc.code} {rc.slug} ({kind[rc.kind]}, severity {rc.severity})",
+        f"  {rc.title}.",
+        "",
+        "Why:",
+        f"  {rc.explanation}",
+        "",
+        "How to fix:",
+        f"  {rc.remediation}",
+        "",
+        "Same control elsewhere: " + ", ".join(f"{t['scheme']} {t['id']}" for t in mappings()["tools"]),
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="sseguard",
+        description="Prove every Kinesis data stream is encrypted at rest with a usable KMS key.",
+    )
+    parser.add_argument("--version", action="version", version=f"sseguard {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    scan = sub.add_parser("scan", help="scan Terraform, plans, state, CloudFormation and saved describe-stream output")
+    scan.add_argument("paths", nargs="+", metavar="PATH")
+    scan.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="set a Terraform variable")
+    scan.add_argument("--var-file", action="append", default=[], metavar="FILE", help="a .tfvars(.json) file")
+    scan.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                      help="set a CloudFormation parameter")
+    add_report_options(scan)
+    scan.set_defaults(func=_cmd_scan)
+
+    explain = sub.add_parser("explain", help="what a reason code means and how to fix it")
+    explain.add_argument("code", metavar="CODE")
+    explain.set_defaults(func=_cmd_explain)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except UsageError as err:
+        sys.stderr.write(f"sseguard: error: {err}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("sseguard: interrupted\n")
+        return 130

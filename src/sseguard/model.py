@@ -1,0 +1,193 @@
+"""The one model every source is adapted into, and the verdict the control gives it.
+
+A fact a source could not establish is never ``None`` and never a guess. It is one of two explicit markers:
+
+- ``Unknown``: the fact decides the verdict and could not be resolved (a variable with no value, a live call that
+  failed). It flows to an ``unknown`` verdict with its reason code and the way to resolve it.
+- ``OutOfReach``: the fact only feeds a key check (KSSE011-014) and is not available from this source (a key in
+  another account, a key outside the scanned files). The check is skipped and the evidence says why; the control
+  itself (SSE on, key given) is still decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that decides the verdict but could not be resolved."""
+
+    reason: str
+    resolve: str = ""
+    code: str = "KSSE020"
+
+
+@dataclass(frozen=True)
+class OutOfReach:
+    """A key fact this source cannot know; the key check that needs it is skipped, with this reason."""
+
+    reason: str
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    SUPPRESSED = "suppressed"
+
+
+class SourceKind(StrEnum):
+    TERRAFORM = "terraform"
+    PLAN = "plan"
+    STATE = "state"
+    CLOUDFORMATION = "cloudformation"
+    AWS_DESCRIBE_STREAM = "aws-describe-stream"
+    AWS = "aws"
+
+
+class KeyManager(StrEnum):
+    AWS = "AWS"
+    CUSTOMER = "CUSTOMER"
+
+
+class KeyState(StrEnum):
+    """KMS key states, spelled as DescribeKey spells them, plus ``Missing`` for a key that does not exist."""
+
+    ENABLED = "Enabled"
+    DISABLED = "Disabled"
+    PENDING_DELETION = "PendingDeletion"
+    PENDING_REPLICA_DELETION = "PendingReplicaDeletion"
+    PENDING_IMPORT = "PendingImport"
+    UNAVAILABLE = "Unavailable"
+    CREATING = "Creating"
+    UPDATING = "Updating"
+    MISSING = "Missing"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a stream was found: a file and line for source inputs, an ARN or account/region for live ones."""
+
+    kind: SourceKind
+    path: str | None = None
+    line: int | None = None
+    end_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Key:
+    """What is known of the KMS key a stream names. ``reference`` is the key as the stream gives it."""
+
+    reference: str
+    arn: str | None = None
+    region: str | Unknown | OutOfReach = OutOfReach("the key's region is not known")
+    account: str | None = None
+    manager: KeyManager | Unknown | OutOfReach = OutOfReach("the key's manager is not known")
+    state: KeyState | Unknown | OutOfReach = OutOfReach("the key's state is not known")
+    # A parsed key-policy document (JSON object). A policy that is not written anywhere but is known to be the
+    # default one is given as that default document, with ``policy_origin`` saying so.
+    policy: Mapping[str, Any] | Unknown | OutOfReach = OutOfReach("the key's policy is not known")
+    policy_origin: str | None = None
+    # Where the key was declared or described (a Terraform address, a logical id, an ARN).
+    declared_at: str | None = None
+
+
+@dataclass(frozen=True)
+class SuppressionRule:
+    """One suppression written next to a stream: which codes it covers, by whom, why and until when."""
+
+    kind: str  # sseguard, checkov, trivy, cfn_nag, guard
+    codes: frozenset[str]
+    reason: str
+    expires: str | None = None  # ISO date
+    text: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A Kinesis data stream as any source sees it.
+
+    ``encryption_type``: ``None`` when the source omits it (the provider default is NONE), else the literal.
+    ``key_reference``: ``None`` when absent or null, else the string (may be empty).
+    """
+
+    address: str
+    resource_type: str
+    location: Location
+    encryption_type: str | None | Unknown
+    key_reference: str | None | Unknown = None
+    key: Key | None = None
+    region: str | Unknown | OutOfReach = OutOfReach("the stream's region is not known")
+    account: str | None = None
+    arn: str | None = None
+    name: str | None = None
+    importing: bool = False
+    updating: bool = False
+    suppressions: tuple[SuppressionRule, ...] = ()
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the control decides for one stream, before suppressions."""
+
+    status: Status
+    code: str
+    advisories: tuple[str, ...]
+    message: str
+    also_failing: tuple[str, ...] = ()
+    skipped_checks: Mapping[str, str] = field(default_factory=dict)
+    policy_notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppliedSuppression:
+    kind: str
+    reason: str
+    expires: str | None
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A stream, its verdict, and the suppression (if any) that changed its status."""
+
+    stream: Stream
+    verdict: Verdict
+    status: Status
+    suppression: AppliedSuppression | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InputError:
+    """An input, or a part of one, that could not be read. The rest of the scan goes on."""
+
+    location: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ScannedInput:
+    kind: SourceKind
+    location: str
+
+
+@dataclass
+class SourceResult:
+    """What one source adapter gives back: streams in the model, inputs it read, and errors it met."""
+
+    streams: list[Stream] = field(default_factory=list)
+    inputs: list[ScannedInput] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+    def extend(self, other: SourceResult) -> None:
+        self.streams.extend(other.streams)
+        self.inputs.extend(other.inputs)
+        self.errors.extend(other.errors)

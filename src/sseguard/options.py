@@ -1,0 +1,28 @@
+"""What a user can tell a scan, shared by every source."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Options every source may read. ``base`` is the folder report paths are made relative to."""
+
+    variables: dict[str, str] = field(default_factory=dict)  # --var NAME=VALUE (raw text, HCL-parsed later)
+    var_files: tuple[Path, ...] = ()  # --var-file
+    parameters: dict[str, str] = field(default_factory=dict)  # --parameter NAME=VALUE (CloudFormation)
+    region: str | None = None  # --region: the region of a provider that names none
+    strict_key_policy: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+    base: Path = field(default_factory=Path.cwd)
+    environ: dict[str, str] = field(default_factory=dict)  # TF_VAR_* and friends
+
+    def display_path(self, path: Path) -> str:
+        """A path as reports show it: relative to ``base`` when inside it, else absolute."""
+        try:
+            return path.resolve().relative_to(self.base.resolve()).as_posix()
+        except ValueError:
+            return path.resolve().as_posix()

@@ -1,0 +1,123 @@
+"""The report every format is rendered from, and its JSON shape (spec/report.schema.json, sseguard/report/v1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sseguard import __version__
+from sseguard.control.codes import CODES, CONTROL_ID
+from sseguard.control.evaluate import evidence
+from sseguard.control.mappings import mappings
+from sseguard.model import Finding, InputError, OutOfReach, ScannedInput, Status, Unknown
+
+SCHEMA_ID = "sseguard/report/v1"
+FAIL_ON_LEVELS = ("fail", "unknown", "advisory")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a human-facing format is shown: colour (on a terminal), and ``--quiet``/``--fail-on``."""
+
+    color: bool = False
+    quiet: bool = False
+    fail_on: str = "fail"
+
+
+@dataclass
+class Report:
+    """The outcome of one run: findings (one per stream), the inputs read, and the errors met."""
+
+    findings: list[Finding]
+    inputs: list[ScannedInput] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Status}
+        for f in self.findings:
+            counts[f.status.value] += 1
+        return counts
+
+    def at_or_above(self, fail_on: str) -> list[Finding]:
+        """The findings that make the run exit 1 under ``--fail-on``; suppressed ones never do."""
+        level = FAIL_ON_LEVELS.index(fail_on)
+        out = []
+        for f in self.findings:
+            if f.status is Status.FAIL or (f.status is Status.UNKNOWN and level >= 1):
+                out.append(f)
+            elif f.status is Status.PASS and level >= 2 and f.verdict.advisories:
+                out.append(f)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schema": SCHEMA_ID,
+            "tool": {"name": "sseguard", "version": __version__},
+            "generated_at": self.generated_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "inputs": [{"kind": i.kind.value, "location": i.location} for i in self.inputs],
+            "summary": self.summary(),
+            "findings": [finding_dict(f) for f in self.findings],
+            "errors": [{"location": e.location, "line": e.line, "message": e.message} for e in self.errors],
+        }
+        out.update(self.extra)
+        return out
+
+
+def severity(finding: Finding) -> str:
+    """A fail or unknown carries its code's severity; a pass carries its highest advisory's, else info."""
+    v = finding.verdict
+    if v.status is not Status.PASS:
+        return CODES[v.code].severity
+    ranks = ["info", "low", "medium", "high", "critical"]
+    best = "info"
+    for a in v.advisories:
+        if ranks.index(CODES[a].severity) > ranks.index(best):
+            best = CODES[a].severity
+    return best
+
+
+def _plain(value: object) -> Any:
+    if isinstance(value, Unknown | OutOfReach):
+        return None
+    return value
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    """One finding as the JSON report holds it."""
+    s = f.stream
+    v = f.verdict
+    ev = evidence(s, v)
+    if f.notes:
+        ev["suppression_notes"] = list(f.notes)
+    remediation = CODES[v.code].remediation
+    return {
+        "control": CONTROL_ID,
+        "status": f.status.value,
+        "code": v.code,
+        "advisories": list(v.advisories),
+        "severity": severity(f),
+        "message": v.message,
+        "remediation": remediation,
+        "resource": {
+            "address": s.address,
+            "type": s.resource_type,
+            "arn": s.arn,
+            "region": _plain(s.region),
+            "account": s.account,
+        },
+        "source": {
+            "kind": s.location.kind.value,
+            "path": s.location.path,
+            "line": s.location.line,
+            "end_line": s.location.end_line,
+        },
+        "evidence": ev,
+        "suppression": (
+            {"kind": f.suppression.kind, "reason": f.suppression.reason, "expires": f.suppression.expires}
+            if f.suppression else None
+        ),
+        "mappings": mappings(),
+    }

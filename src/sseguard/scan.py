@@ -1,0 +1,101 @@
+"""Run a scan: find the inputs under the given paths, adapt each through its source, judge every stream."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from sseguard.control import evaluate
+from sseguard.model import Finding, InputError, SourceResult, Stream
+from sseguard.options import ScanOptions
+from sseguard.report.core import Report
+from sseguard.sources import file_sources, terraform
+from sseguard.suppressions import apply
+
+_DATA_SUFFIXES = (".json", ".yaml", ".yml", ".template")
+_HEAD_BYTES = 4096
+
+
+def judge(streams: Iterable[Stream], options: ScanOptions) -> list[Finding]:
+    """Evaluate every stream and apply its suppressions, in a stable order (file, line, address)."""
+    findings = [
+        apply(s, evaluate(s, strict_key_policy=options.strict_key_policy), options.today) for s in streams
+    ]
+    findings.sort(key=lambda f: (f.stream.location.path or "", f.stream.location.line or 0, f.stream.address))
+    return findings
+
+
+def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
+    """Scan files and folders as ``sseguard scan`` does and return the report."""
+    result = SourceResult()
+    tf_dirs: list[Path] = []
+    tf_files: list[Path] = []
+    data_files: list[tuple[Path, bool]] = []  # (file, named on the command line)
+    for path in paths:
+        if not path.exists():
+            result.errors.append(InputError(str(path), "no such file or folder"))
+        elif path.is_dir():
+            _discover(path, tf_dirs, data_files, result)
+        elif terraform.is_terraform_file(path):
+            tf_files.append(path)
+        else:
+            data_files.append((path, True))
+    if tf_dirs:
+        result.extend(terraform.load_tree(tf_dirs, options))
+    for file in tf_files:
+        result.extend(terraform.load_single_file(file, options))
+    for file, explicit in data_files:
+        result.extend(_load_data_file(file, explicit, options))
+    return Report(judge(result.streams, options), result.inputs, result.errors)
+
+
+def _discover(
+    root: Path, tf_dirs: list[Path], data_files: list[tuple[Path, bool]], result: SourceResult
+) -> None:
+    """Walk a folder: every folder holding .tf files is a module; other data files are sniffed later.
+
+    Symlinked folders are followed once (by real path), so a link loop ends; hidden folders and the
+    ``.terraform`` cache are skipped (the Terraform source reads module copies from it on its own).
+    """
+    seen: set[str] = set()
+
+    def on_error(err: OSError) -> None:
+        result.errors.append(InputError(str(err.filename or root), f"cannot read folder: {err.strerror}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = Path(dirpath)
+        has_tf = False
+        for name in sorted(filenames):
+            file = here / name
+            if terraform.is_terraform_file(file):
+                has_tf = True
+            elif name.lower().endswith(_DATA_SUFFIXES) and not name.startswith("."):
+                data_files.append((file, False))
+        if has_tf:
+            tf_dirs.append(here)
+
+
+def _load_data_file(path: Path, explicit: bool, options: ScanOptions) -> SourceResult:
+    shown = options.display_path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_HEAD_BYTES)
+    except OSError as err:
+        return SourceResult(errors=[InputError(shown, f"cannot read: {err.strerror or err}")])
+    for source in file_sources():
+        if source.sniff(path, head):
+            loaded: SourceResult = source.load(path, options)
+            return loaded
+    if not explicit:
+        # A data file of no kind sseguard reads is not an error in a folder scan (package.json, CI configs);
+        # named on the command line it is, so the user hears that nothing was judged.
+        return SourceResult()
+    return SourceResult(errors=[InputError(shown, "not a Terraform, plan, state, CloudFormation or "
+                                                  "describe-stream file")])

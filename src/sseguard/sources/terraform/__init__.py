@@ -1,0 +1,1 @@
+"""Terraform/OpenTofu source: HCL and .tf.json modules, evaluated as Terraform would, into the model."""

@@ -1,0 +1,90 @@
+"""Suppressions: reading them from comments, and applying them to a verdict.
+
+Honoured forms (CONTROL.md): ``# sseguard:ignore KSSE001[,KSSE003] reason="..." expires=YYYY-MM-DD``,
+``#checkov:skip=CKV_AWS_43:reason`` and ``#trivy:ignore:AVD-AWS-0064``. CloudFormation metadata forms are read by
+the CloudFormation source into the same ``SuppressionRule``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sseguard.model import AppliedSuppression, Finding, Status, Stream, SuppressionRule, Verdict
+
+# The codes a peer's check id stands for: CKV_AWS_43 and Trivy AWS-0064 check the encryption type,
+# CKV_AWS_185 (and Trivy, which also wants a key) the key's presence.
+TYPE_CODES = frozenset({"KSSE001", "KSSE002", "KSSE004", "KSSE005"})
+PEER_CODES: dict[str, frozenset[str]] = {
+    "CKV_AWS_43": TYPE_CODES,
+    "CKV_AWS_185": frozenset({"KSSE003"}),
+    "AVD-AWS-0064": TYPE_CODES | {"KSSE003"},
+    "AWS-0064": TYPE_CODES | {"KSSE003"},
+    "AWS024": TYPE_CODES | {"KSSE003"},
+    "AWS-KINESIS-ENABLE-IN-TRANSIT-ENCRYPTION": TYPE_CODES | {"KSSE003"},
+    "W49": TYPE_CODES | {"KSSE003"},
+    "KINESIS_STREAM_ENCRYPTION_RULE": TYPE_CODES | {"KSSE003"},
+}
+
+_SSEGUARD = re.compile(r"sseguard:ignore\b(?P<rest>.*)$", re.IGNORECASE)
+_CHECKOV = re.compile(r"checkov:skip=(?P<id>[A-Za-z0-9_]+)(?::(?P<reason>.*))?$", re.IGNORECASE)
+_TRIVY = re.compile(r"(?:trivy|tfsec):ignore:(?P<id>[A-Za-z0-9_.-]+)(?P<rest>.*)$", re.IGNORECASE)
+_KV = re.compile(r'(?P<k>reason|expires|exp)\s*=\s*(?:"(?P<q>[^"]*)"|(?P<v>\S+))', re.IGNORECASE)
+_CODE = re.compile(r"\bKSSE\d{3}\b", re.IGNORECASE)
+
+
+def parse_comment(text: str, line: int | None = None) -> SuppressionRule | None:
+    """Read one comment (with its ``#``/``//`` marker) as a suppression, or None if it is not one."""
+    body = text.strip().lstrip("#/").strip()
+    if m := _SSEGUARD.search(body):
+        rest = m["rest"]
+        fields = {kv["k"].lower(): kv["q"] if kv["q"] is not None else kv["v"] for kv in _KV.finditer(rest)}
+        head = _KV.split(rest)[0] if _KV.search(rest) else rest
+        codes = frozenset(c.upper() for c in _CODE.findall(head))
+        return SuppressionRule("sseguard", codes, (fields.get("reason") or "").strip(),
+                               fields.get("expires") or fields.get("exp"), body, line)
+    if m := _CHECKOV.search(body):
+        codes = PEER_CODES.get(m["id"].upper(), frozenset())
+        return SuppressionRule("checkov", codes, (m["reason"] or "").strip(), None, body, line)
+    if m := _TRIVY.search(body):
+        ident = m["id"].upper()
+        fields = {kv["k"].lower(): kv["q"] if kv["q"] is not None else kv["v"] for kv in _KV.finditer(m["rest"])}
+        exp = re.search(r":exp:(\d{4}-\d{2}-\d{2})", m["rest"])
+        codes = PEER_CODES.get(ident, frozenset())
+        return SuppressionRule("trivy", codes, (fields.get("reason") or "").strip(),
+                               exp[1] if exp else None, body, line)
+    return None
+
+
+def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
+    """Turn a verdict into a finding, applying the first suppression that covers its primary code.
+
+    A suppression without a reason, with an unreadable or past expiry date, or naming no code this control has,
+    does not apply; the finding says why, so a silenced-but-ignored comment is never invisible.
+    """
+    notes: list[str] = []
+    for rule in stream.suppressions:
+        where = f" (line {rule.line})" if rule.line else ""
+        if not rule.codes:
+            notes.append(f"{rule.kind} suppression{where} names no code of this control: {rule.text!r}")
+            continue
+        if verdict.code not in rule.codes:
+            continue
+        if not rule.reason:
+            notes.append(f"{rule.kind} suppression{where} has no reason and is not applied: give reason=\"...\"")
+            continue
+        if rule.expires:
+            try:
+                expires = dt.date.fromisoformat(rule.expires)
+            except ValueError:
+                notes.append(f"{rule.kind} suppression{where} has an unreadable expiry {rule.expires!r} and is "
+                             "not applied: use YYYY-MM-DD")
+                continue
+            if expires < today:
+                notes.append(f"{rule.kind} suppression{where} expired on {rule.expires} and no longer applies")
+                continue
+        if verdict.status is Status.PASS:
+            continue
+        applied = AppliedSuppression(rule.kind, rule.reason, rule.expires, rule.line)
+        return Finding(stream, verdict, Status.SUPPRESSED, applied, tuple(notes))
+    return Finding(stream, verdict, verdict.status, None, tuple(notes))
