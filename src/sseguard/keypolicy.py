@@ -1,0 +1,389 @@
+"""KMS key-policy analysis for KSSE012 and KSSE013. Pure: a parsed policy document in, an analysis out, no I/O.
+
+Two questions are asked of a key policy, for the two data-plane actions Kinesis server-side encryption needs
+(``kms:GenerateDataKey`` for producers, ``kms:Decrypt`` for consumers):
+
+- is some principal left a way to use each action (KSSE012)?
+- is the ``kinesis.amazonaws.com`` service principal allowed both (KSSE013)?
+
+Principals are reasoned about as sets: everyone, a finite list, or everyone except a list (``NotPrincipal``). An
+action is usable when some principal of some Allow covering it is not taken away by a Deny without a condition. A
+Deny with a condition may or may not apply at request time, so it never takes anything away; an Allow with a
+condition still counts as a way to use the key. Both are noted, so the evidence shows what was assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+GENERATE_DATA_KEY = "kms:GenerateDataKey"
+DECRYPT = "kms:Decrypt"
+DATA_PLANE_ACTIONS = (GENERATE_DATA_KEY, DECRYPT)
+KINESIS_SERVICE = "kinesis.amazonaws.com"
+
+_KINESIS_ID = f"service:{KINESIS_SERVICE}"
+# Stands for any principal no statement names: it is in every "everyone" and "everyone except" set.
+_SOMEONE_ELSE = "\x00someone else"
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_ROOT_ARN = re.compile(r"^arn:[^:]+:iam::([^:]+):root$")
+_PRINCIPAL_KINDS = {"AWS": "aws", "Service": "service", "Federated": "federated", "CanonicalUser": "canonical"}
+
+
+class PolicyError(ValueError):
+    """A key-policy text that is not a JSON object. The message is one line, fit to show a user."""
+
+
+@dataclass(frozen=True)
+class PolicyAnalysis:
+    """What a key policy allows of the Kinesis data-plane actions.
+
+    ``data_plane_allowed``: some principal can use kms:GenerateDataKey and some (maybe another) kms:Decrypt.
+    ``service_principal_allowed``: kinesis.amazonaws.com is allowed both actions.
+    ``notes``: short facts naming the statements each conclusion rests on, and what was ignored and why.
+    """
+
+    data_plane_allowed: bool
+    service_principal_allowed: bool
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Principals:
+    """A set of principals: everyone, only ``ids``, or everyone except ``ids``."""
+
+    kind: Literal["all", "only", "except"]
+    ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class _Statement:
+    label: str
+    effect: Literal["Allow", "Deny"]
+    principals: _Principals
+    actions: frozenset[str]  # which of DATA_PLANE_ACTIONS the statement covers
+    conditional: bool
+
+
+class _Malformed(Exception):
+    """A statement that cannot be read; it grants and denies nothing."""
+
+
+def parse_policy(text: str) -> dict[str, Any]:
+    """Parse key-policy JSON text into an object; raise ``PolicyError`` with a one-line message if it is not one."""
+    if not text.strip():
+        raise PolicyError("key policy is empty")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PolicyError(f"key policy is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except (RecursionError, ValueError) as exc:
+        raise PolicyError(f"key policy is not valid JSON: {exc}".splitlines()[0]) from None
+    if not isinstance(value, dict):
+        raise PolicyError(f"key policy must be a JSON object, not {_json_type(value)}")
+    return value
+
+
+def default_key_policy(account: str | None) -> dict[str, Any]:
+    """The policy KMS gives a key created without one: the account root is allowed ``kms:*`` (IAM delegation).
+
+    With the account unknown, the principal names the account literally as ``ACCOUNT``.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Id": "key-default-1",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account or 'ACCOUNT'}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def analyze(policy: Mapping[str, Any]) -> PolicyAnalysis:
+    """Analyse a parsed key policy for the Kinesis data-plane actions. Never raises: what cannot be read is noted."""
+    notes: list[str] = []
+    statements = _statements(policy, notes)
+    allows = [s for s in statements if s.effect == "Allow"]
+    denies = [s for s in statements if s.effect == "Deny" and not s.conditional]
+
+    data_plane = True
+    service = True
+    for action in DATA_PLANE_ACTIONS:
+        granting = [s for s in allows if action in s.actions]
+        taking = [s for s in denies if action in s.actions]
+        if not _usable(granting, taking):
+            data_plane = False
+            notes.append(f"no principal is left a way to use {action}: " + _why_not(granting, taking))
+        service_grants = [s for s in granting if _contains(s.principals, _KINESIS_ID)]
+        service_denies = [s for s in taking if _denies(s.principals, _KINESIS_ID)]
+        if not service_grants or service_denies:
+            service = False
+            why = (f"denied without condition by {_labels(service_denies)}" if service_denies
+                   else "no Allow statement covering it includes that principal")
+            notes.append(f"{KINESIS_SERVICE} is not allowed {action}: {why}")
+    return PolicyAnalysis(data_plane, service, tuple(notes))
+
+
+def _statements(policy: Mapping[str, Any], notes: list[str]) -> list[_Statement]:
+    if not isinstance(policy, Mapping):
+        notes.append(f"the key policy is not a JSON object but {_json_type(policy)}; it grants nothing")
+        return []
+    raw = policy.get("Statement")
+    if raw is None:
+        notes.append("the key policy has no Statement; it grants nothing")
+        return []
+    if isinstance(raw, Mapping):
+        raw = [raw]
+    if not isinstance(raw, list):
+        notes.append(f"the key policy's Statement is {_json_type(raw)}, not an object or a list; it grants nothing")
+        return []
+    out: list[_Statement] = []
+    for index, item in enumerate(raw):
+        label = _label(item, index)
+        try:
+            statement = _statement(item, label)
+        except _Malformed as exc:
+            notes.append(f"{label} is malformed ({exc}); ignored")
+            continue
+        if statement is None:
+            notes.append(f"{label} does not apply to this key (its Resource names no KMS key); ignored")
+            continue
+        if statement.actions:
+            notes.extend(_describe(statement, item))
+        out.append(statement)
+    return out
+
+
+def _label(item: object, index: int) -> str:
+    if isinstance(item, Mapping):
+        sid = item.get("Sid")
+        if isinstance(sid, str) and sid.strip():
+            return f"statement {sid!r}"
+    return f"statement [{index}]"
+
+
+def _statement(item: object, label: str) -> _Statement | None:
+    """Read one statement; None when it names resources other than a KMS key (so not this key)."""
+    if not isinstance(item, Mapping):
+        raise _Malformed(f"{_json_type(item)}, not an object")
+    effect = item.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        # IAM spells the effect exactly so; a policy with any other spelling is rejected by KMS.
+        shown = "missing" if effect is None else repr(effect)
+        raise _Malformed(f"Effect is {shown}, not 'Allow' or 'Deny'")
+    principals = _principals(item)
+    actions = _covered_actions(item)
+    if not _applies_to_key(item):
+        return None
+    condition = item.get("Condition")
+    if condition is not None and not isinstance(condition, Mapping):
+        raise _Malformed(f"Condition is {_json_type(condition)}, not an object")
+    return _Statement(label, effect, principals, actions, bool(condition))
+
+
+def _principals(item: Mapping[str, Any]) -> _Principals:
+    has_principal, has_not = "Principal" in item, "NotPrincipal" in item
+    if has_principal == has_not:
+        raise _Malformed("it needs exactly one of Principal and NotPrincipal")
+    value = item["Principal"] if has_principal else item["NotPrincipal"]
+    ids = _principal_ids(value, "Principal" if has_principal else "NotPrincipal")
+    if has_not:
+        # NotPrincipal "*" spares everyone, so the statement is about nobody.
+        return _Principals("only") if ids is None else _Principals("except", ids)
+    return _Principals("all") if ids is None else _Principals("only", ids)
+
+
+def _principal_ids(value: object, field: str) -> frozenset[str] | None:
+    """The principal ids a Principal value names; None for everyone."""
+    if value == "*":
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise _Malformed(f"{field} is {_json_type(value)}; expected '*' or an object such as {{\"AWS\": ...}}")
+    ids: set[str] = set()
+    for kind, names in value.items():
+        prefix = _PRINCIPAL_KINDS.get(kind)
+        if prefix is None:
+            raise _Malformed(f"{field} has an unknown principal type {kind!r}")
+        for name in _strings(names, f"{field}.{kind}"):
+            if prefix == "aws" and name == "*":
+                return None
+            ids.add(_principal_id(prefix, name))
+    return frozenset(ids)
+
+
+def _principal_id(prefix: str, name: str) -> str:
+    name = name.strip()
+    if prefix == "service":
+        return f"service:{name.lower()}"
+    if prefix == "aws" and _ACCOUNT_ID.match(name):
+        # A bare account id and its root ARN are the same principal.
+        return f"aws:arn:aws:iam::{name}:root"
+    return f"{prefix}:{name}"
+
+
+def _covered_actions(item: Mapping[str, Any]) -> frozenset[str]:
+    has_action, has_not = "Action" in item, "NotAction" in item
+    if has_action == has_not:
+        raise _Malformed("it needs exactly one of Action and NotAction")
+    field = "Action" if has_action else "NotAction"
+    patterns = _strings(item[field], field)
+    if not patterns:
+        raise _Malformed(f"{field} is empty")
+    matched = {a for a in DATA_PLANE_ACTIONS if any(_action_pattern(p).fullmatch(a) for p in patterns)}
+    return frozenset(matched if has_action else set(DATA_PLANE_ACTIONS) - matched)
+
+
+@lru_cache(maxsize=256)
+def _action_pattern(pattern: str) -> re.Pattern[str]:
+    """IAM action wildcards: ``*`` any run of characters, ``?`` one character; case does not matter."""
+    body = re.escape(pattern.strip()).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
+
+
+def _applies_to_key(item: Mapping[str, Any]) -> bool:
+    """Whether the statement's resources take in this key. In a key policy ``*`` means the key itself."""
+    has_resource, has_not = "Resource" in item, "NotResource" in item
+    if has_resource == has_not:
+        raise _Malformed("it needs exactly one of Resource and NotResource")
+    field = "Resource" if has_resource else "NotResource"
+    values = _strings(item[field], field)
+    if not values:
+        raise _Malformed(f"{field} is empty")
+    # The key's own ARN is not known here, so any value that can name a KMS key is taken to name this one.
+    names_key = any(_may_name_kms_key(v) for v in values)
+    return names_key if has_resource else not names_key
+
+
+def _may_name_kms_key(value: str) -> bool:
+    value = value.strip().lower()
+    if ":kms:" in value or value == "*":
+        return True
+    literal = re.split(r"[*?]", value, maxsplit=1)
+    return len(literal) == 2 and "arn:aws:kms:".startswith(literal[0])
+
+
+def _strings(value: object, field: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise _Malformed(f"{field} is {_json_type(value)}; expected a string or a list of strings")
+
+
+def _contains(principals: _Principals, pid: str) -> bool:
+    if principals.kind == "all":
+        return True
+    if principals.kind == "only":
+        return pid in principals.ids
+    return pid not in principals.ids
+
+
+def _denies(principals: _Principals, pid: str) -> bool:
+    """Whether a Deny naming these principals applies to ``pid``."""
+    if principals.kind == "only":
+        # A Deny naming an account applies to every identity of that account.
+        return any(d == pid or _account_covers(d, pid) for d in principals.ids)
+    return _contains(principals, pid)
+
+
+def _account_covers(deny_id: str, pid: str) -> bool:
+    root = _ROOT_ARN.match(deny_id.removeprefix("aws:")) if deny_id.startswith("aws:") else None
+    if root is None or not pid.startswith("aws:arn:"):
+        return False
+    parts = pid.removeprefix("aws:").split(":", 5)
+    return len(parts) == 6 and parts[2] in ("iam", "sts") and parts[4] == root.group(1)
+
+
+def _usable(granting: list[_Statement], taking: list[_Statement]) -> bool:
+    """Whether some principal of some granting statement is not denied by any of ``taking``."""
+    # Besides someone no statement names, only a principal a NotPrincipal Deny spares can escape the denies.
+    spared = {pid for s in taking if s.principals.kind == "except" for pid in s.principals.ids}
+    for grant in granting:
+        candidates = grant.principals.ids if grant.principals.kind == "only" else {_SOMEONE_ELSE, *spared}
+        for pid in candidates:
+            if _contains(grant.principals, pid) and not any(_denies(d.principals, pid) for d in taking):
+                return True
+    return False
+
+
+def _why_not(granting: list[_Statement], taking: list[_Statement]) -> str:
+    if not granting:
+        return "no Allow statement covers it"
+    if not taking:
+        return f"{_labels(granting)} name no principal"
+    return f"allowed by {_labels(granting)} but denied without condition by {_labels(taking)}"
+
+
+def _labels(statements: Iterable[_Statement]) -> str:
+    return ", ".join(s.label for s in statements)
+
+
+def _describe(statement: _Statement, item: Mapping[str, Any]) -> list[str]:
+    """The notes a statement that touches the data-plane actions earns."""
+    actions = " and ".join(a for a in DATA_PLANE_ACTIONS if a in statement.actions)
+    verb = "allows" if statement.effect == "Allow" else "denies"
+    via = " (through NotAction: everything not listed)" if "NotAction" in item else ""
+    notes = [f"{statement.label} {verb} {_who(statement.principals)} {actions}{via}"]
+    if statement.conditional:
+        keys = _condition_keys(item.get("Condition"))
+        if statement.effect == "Deny":
+            notes.append(f"{statement.label} Deny has a condition ({keys}); not treated as a blanket deny")
+        else:
+            notes.append(f"{statement.label} Allow has a condition ({keys}); still counted as a way to use the key")
+    if statement.effect == "Allow" and statement.principals.kind == "only":
+        for pid in sorted(statement.principals.ids):
+            root = _ROOT_ARN.match(pid.removeprefix("aws:")) if pid.startswith("aws:") else None
+            if root is not None:
+                notes.append(f"{statement.label} delegates to account {root.group(1)}: IAM policies in that account "
+                             "can grant use of the key")
+    return notes
+
+
+def _who(principals: _Principals) -> str:
+    names = ", ".join(_display(pid) for pid in sorted(principals.ids))
+    if principals.kind == "all":
+        return "everyone (*)"
+    if principals.kind == "except":
+        return f"everyone except {names} (NotPrincipal)"
+    return names or "nobody"
+
+
+def _display(pid: str) -> str:
+    kind, _, name = pid.partition(":")
+    return f"service {name}" if kind == "service" else name
+
+
+def _condition_keys(condition: object) -> str:
+    keys: set[str] = set()
+    if isinstance(condition, Mapping):
+        for operator, block in condition.items():
+            if isinstance(block, Mapping):
+                keys.update(f"{operator} {key}" for key in block)
+            else:
+                keys.add(str(operator))
+    return "; ".join(sorted(keys))
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
