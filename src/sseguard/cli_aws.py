@@ -1,0 +1,73 @@
+"""``sseguard aws``: judge every Kinesis stream of live accounts, with the KMS key behind it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sseguard.options import ScanOptions
+from sseguard.report import Report
+from sseguard.scan import judge
+from sseguard.sources.aws import ALL_REGIONS, AwsScanOptions, AwsSetupError, is_region_name, scan_aws
+
+_EPILOG = """\
+credentials: whatever boto3 finds (environment, --profile, SSO, instance or container role).
+IAM actions used: kinesis:ListStreams, kinesis:DescribeStreamSummary, kms:ListAliases, kms:DescribeKey,
+kms:GetKeyPolicy, sts:GetCallerIdentity; with --region all ec2:DescribeRegions; with --role-arn/--org-role
+sts:AssumeRole; with --org-role organizations:ListAccounts. A call that is refused makes the stream (or region)
+unknown (KSSE021), never a pass or a fail."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``aws`` command to the main parser's subcommands."""
+    # sseguard.cli imports this module; importing it here (not at the top) keeps the import cycle harmless.
+    from sseguard.cli import add_report_options
+
+    # "resolve": the shared report options define a single --region; here it is repeatable and replaces that one.
+    aws = subparsers.add_parser(
+        "aws", help="scan live AWS accounts (streams and their KMS keys)", conflict_handler="resolve",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_report_options(aws)
+    aws.add_argument("--region", action="append", default=[], metavar="REGION",
+                     help="a region to scan (repeatable), or 'all' for every region enabled in each account; "
+                          "default: the session's region")
+    aws.add_argument("--profile", help="the AWS profile to use (default: boto3's usual lookup)")
+    aws.add_argument("--role-arn", action="append", default=[], metavar="ARN",
+                     help="assume this role and scan its account (repeatable: one role per account)")
+    aws.add_argument("--org-role", metavar="NAME",
+                     help="scan every active account of the organisation by assuming role NAME in each")
+    aws.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint (an emulator, a "
+                                                             "VPC endpoint)")
+    aws.add_argument("--max-workers", type=int, default=8, metavar="N",
+                     help="account-regions read at once (default 8)")
+    aws.set_defaults(func=_cmd_aws)
+
+
+def _cmd_aws(args: argparse.Namespace) -> int:
+    from sseguard.cli import UsageError, emit_report
+
+    regions = tuple(r.strip() for r in args.region)
+    for region in regions:
+        if region != ALL_REGIONS and not is_region_name(region):
+            raise UsageError(f"--region {region!r}: not a region name (e.g. eu-west-1) or 'all'")
+    if args.endpoint_url is not None and not args.endpoint_url.startswith(("http://", "https://")):
+        raise UsageError(f"--endpoint-url {args.endpoint_url!r}: give a URL starting with http:// or https://")
+    if args.max_workers < 1:
+        raise UsageError("--max-workers must be at least 1")
+    options = AwsScanOptions(
+        profile=args.profile,
+        regions=regions,
+        role_arns=tuple(args.role_arn),
+        org_role=args.org_role,
+        endpoint_url=args.endpoint_url,
+        max_workers=args.max_workers,
+        progress=sys.stderr,
+    )
+    try:
+        scan = scan_aws(options)
+    except AwsSetupError as err:
+        raise UsageError(str(err)) from None
+    findings = judge(scan.result.streams, ScanOptions(strict_key_policy=args.strict_key_policy))
+    report = Report(findings, scan.result.inputs, scan.result.errors, extra=dict(scan.api))
+    return emit_report(report, args)

@@ -1,0 +1,73 @@
+"""Per-account request rates, kept under the documented Kinesis control-plane limits.
+
+Kinesis limits some calls per account, across all callers and regions: ``DescribeStreamSummary`` to 20 transactions
+per second, ``ListStreams`` to 5. botocore's adaptive retries only slow down after a throttle; these buckets keep
+the scan under the limits in the first place, so a large account is not throttled and other tools sharing the
+account keep working.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+# Documented per-account limits (Kinesis API reference, "Limits" of each action), transactions per second.
+KINESIS_TPS: dict[str, float] = {"DescribeStreamSummary": 20.0, "ListStreams": 5.0}
+
+
+class TokenBucket:
+    """A thread-safe token bucket: ``rate`` tokens a second, at most ``burst`` saved up.
+
+    ``acquire`` reserves a token (the count may go below zero) and sleeps outside the lock until the reservation
+    is due, so waiting threads are served in order and never spin.
+    """
+
+    def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("a token bucket needs rate > 0 and burst >= 1")
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = burst
+        self._stamp = clock()
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Take one token and return how many seconds to wait before using it."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self._tokens -= 1
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def acquire(self) -> None:
+        """Wait until one more call may be made."""
+        wait = self.reserve()
+        if wait > 0:
+            time.sleep(wait)
+
+
+class AccountLimits:
+    """One bucket per (account, operation), made on first use.
+
+    The burst is one second's worth of calls: a scan may start with that many at once and then goes on at the
+    documented rate.
+    """
+
+    def __init__(self, tps: dict[str, float] | None = None) -> None:
+        self._tps = dict(KINESIS_TPS if tps is None else tps)
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, account: str, operation: str) -> None:
+        """Wait for a token of ``operation`` in ``account``; operations without a limit never wait."""
+        rate = self._tps.get(operation)
+        if rate is None:
+            return
+        with self._lock:
+            bucket = self._buckets.get((account, operation))
+            if bucket is None:
+                bucket = self._buckets[(account, operation)] = TokenBucket(rate, max(1.0, rate))
+        bucket.acquire()

@@ -1,0 +1,152 @@
+"""Scan live accounts: accounts x regions in parallel, streams described within the per-account rate, keys resolved
+once each, every stream adapted into the model. Judging is the caller's (``control.evaluate``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from sseguard.model import Key, ScannedInput, SourceKind, SourceResult, Stream, Unknown
+from sseguard.sources.aws.adapter import stream_from_error, stream_from_summary, unreadable_place
+from sseguard.sources.aws.collect import Described, Target, describe, enabled_regions, list_target
+from sseguard.sources.aws.keys import KeyRef, KeyResolver, place
+from sseguard.sources.aws.progress import Progress
+from sseguard.sources.aws.ratelimit import KINESIS_TPS, AccountLimits
+from sseguard.sources.aws.session import (
+    Account,
+    AccountFailure,
+    ApiCounter,
+    AwsSetupError,
+    open_accounts,
+    open_base_session,
+)
+
+ALL_REGIONS = "all"
+
+
+@dataclass(frozen=True)
+class AwsScanOptions:
+    """What ``sseguard aws`` was asked to read.
+
+    ``regions``: region names, or ``("all",)`` for every region enabled in each account; empty means the
+    session's region. ``max_workers`` bounds the account-region threads; stream calls use twice as many.
+    """
+
+    profile: str | None = None
+    regions: tuple[str, ...] = ()
+    role_arns: tuple[str, ...] = ()
+    org_role: str | None = None
+    endpoint_url: str | None = None
+    max_workers: int = 8
+    tps: dict[str, float] = field(default_factory=lambda: dict(KINESIS_TPS))
+    progress: TextIO | None = None
+
+
+@dataclass
+class AwsScan:
+    """The streams read, in the model, and the API calls it took."""
+
+    result: SourceResult
+    api: dict[str, dict[str, int]]
+
+
+def scan_aws(options: AwsScanOptions) -> AwsScan:
+    """Read every stream the options name; raises ``AwsSetupError`` when the scan cannot start at all."""
+    counter = ApiCounter()
+    base = open_base_session(options.profile, options.endpoint_url, counter)
+    if not options.regions and not base.region:
+        raise AwsSetupError("no region: give --region REGION (repeatable, or all), or set AWS_REGION or a "
+                            "profile region")
+    opened = open_accounts(base, options.role_arns, options.org_role, options.max_workers)
+    result = SourceResult()
+    progress = Progress(options.progress)
+    try:
+        _scan_accounts(opened, options, base.region, result, progress)
+    finally:
+        progress.close()
+    return AwsScan(result, counter.as_report())
+
+
+def _scan_accounts(opened: Sequence[Account | AccountFailure], options: AwsScanOptions, default_region: str | None,
+                   result: SourceResult, progress: Progress) -> None:
+    wanted = list(dict.fromkeys(options.regions)) or [default_region or ""]
+    accounts = [a for a in opened if isinstance(a, Account)]
+    workers = max(1, options.max_workers)
+    limits = AccountLimits(options.tps)
+    with ThreadPoolExecutor(max_workers=workers) as place_pool, \
+            ThreadPoolExecutor(max_workers=workers * 2) as call_pool:
+        for failed in (a for a in opened if isinstance(a, AccountFailure)):
+            for region in wanted:
+                region_or_none = None if region == ALL_REGIONS else region
+                result.streams.append(unreadable_place(failed.account_id, region_or_none, failed.unknown))
+        targets = _targets(accounts, wanted, place_pool, result)
+        progress.add_places(len(targets))
+        result.inputs.extend(ScannedInput(SourceKind.AWS, t.location) for t in targets)
+        listed: dict[Future[list[str] | Unknown], Target] = {
+            place_pool.submit(list_target, t, limits): t for t in targets
+        }
+        described: list[Future[Described]] = []
+        for done in as_completed(listed):
+            target = listed[done]
+            names = done.result()
+            if isinstance(names, Unknown):
+                result.streams.append(unreadable_place(target.account.account_id, target.region, names))
+                progress.place_done(0)
+                continue
+            progress.place_done(len(names))
+            for name in names:
+                future = call_pool.submit(describe, target, name, limits)
+                future.add_done_callback(lambda _: progress.stream_done())
+                described.append(future)
+        answers = [f.result() for f in described]
+        resolver = KeyResolver({a.account_id: a for a in accounts}, call_pool)
+        result.streams.extend(_adapt(answers, resolver))
+
+
+def _targets(accounts: Sequence[Account], wanted: Sequence[str], pool: ThreadPoolExecutor,
+             result: SourceResult) -> list[Target]:
+    """Every account-region to read; ``all`` asks each account for its enabled regions."""
+    regions: dict[str, list[str] | Unknown] = {}
+    if ALL_REGIONS in wanted:
+        for account, found in zip(accounts, pool.map(enabled_regions, accounts), strict=True):
+            regions[account.account_id] = found
+    targets: list[Target] = []
+    for account in accounts:
+        names: list[str] = []
+        for region in wanted:
+            if region != ALL_REGIONS:
+                names.append(region)
+                continue
+            found = regions[account.account_id]
+            if isinstance(found, Unknown):
+                result.streams.append(unreadable_place(account.account_id, None, found))
+            else:
+                names.extend(found)
+        targets.extend(Target(account, r) for r in dict.fromkeys(names))
+    return targets
+
+
+def _adapt(answers: Sequence[Described], resolver: KeyResolver) -> list[Stream]:
+    refs: dict[int, KeyRef] = {}
+    for i, answer in enumerate(answers):
+        summary = answer.summary
+        if summary is None or str(summary.get("EncryptionType", "")).strip().upper() != "KMS":
+            continue
+        reference = summary.get("KeyId")
+        if isinstance(reference, str) and reference.strip():
+            refs[i] = place(reference, answer.target.account.account_id, answer.target.region)
+    resolved = resolver.resolve(refs.values())
+    streams: list[Stream] = []
+    for i, answer in enumerate(answers):
+        if answer.summary is None:
+            streams.append(stream_from_error(answer))
+            continue
+        key: Key | None = None
+        facts: dict[str, Any] = {}
+        if i in refs:
+            found = resolved[refs[i]]
+            key, facts = found.key, found.facts
+        streams.append(stream_from_summary(answer, key, facts))
+    return streams
