@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sseguard import __version__
+from sseguard.cli_aws import register as register_aws
 from sseguard.control.codes import CODES, get_code
 from sseguard.control.mappings import mappings
 from sseguard.options import ScanOptions
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="set a CloudFormation parameter")
     add_report_options(scan)
     scan.set_defaults(func=_cmd_scan)
+    register_aws(sub)
 
     explain = sub.add_parser("explain", help="what a reason code means and how to fix it")
     explain.add_argument("code", metavar="CODE")
