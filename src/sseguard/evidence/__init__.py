@@ -1,0 +1,2 @@
+"""Scan history and audit evidence: an append-only, hash-chained SQLite history of every run, period reports
+computed from it, and zip bundles with a manifest of SHA-256 hashes that can be verified later."""
