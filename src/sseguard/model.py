@@ -94,6 +94,8 @@ class Key:
     policy_origin: str | None = None
     # Where the key was declared or described (a Terraform address, a logical id, an ARN).
     declared_at: str | None = None
+    # An alias name or a bare key id is looked up in the stream's own region, so it cannot be in another one.
+    in_stream_region: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 
@@ -20,9 +22,14 @@ class ScanOptions:
     base: Path = field(default_factory=Path.cwd)
     environ: dict[str, str] = field(default_factory=dict)  # TF_VAR_* and friends
 
+    @cached_property
+    def _base_prefix(self) -> str:
+        return os.path.abspath(self.base) + os.sep
+
     def display_path(self, path: Path) -> str:
-        """A path as reports show it: relative to ``base`` when inside it, else absolute."""
-        try:
-            return path.resolve().relative_to(self.base.resolve()).as_posix()
-        except ValueError:
-            return path.resolve().as_posix()
+        """A path as reports show it: relative to ``base`` when inside it, else absolute (symlinks kept as
+        given, so a path reads as the user wrote it)."""
+        full = os.path.abspath(path)
+        prefix = self._base_prefix
+        shown = full[len(prefix):] if full.startswith(prefix) else full
+        return shown.replace(os.sep, "/")

@@ -15,7 +15,6 @@ from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Status, Stream
 
 _AWS_MANAGED_ALIAS = re.compile(r"^(?:arn:aws[\w-]*:kms:[\w-]*:\d*:)?alias/aws/kinesis$", re.IGNORECASE)
 
-# Why each key check is skipped when the facts are out of reach; keyed by the code the check would give.
 KeyCheck = Callable[[Stream, Key, bool, dict[str, str], list[str]], bool]
 
 
@@ -33,6 +32,8 @@ def _is_aws_managed(stream: Stream) -> bool:
 
 def ksse011_region_mismatch(stream: Stream, key: Key, strict: bool, skipped: dict[str, str], notes: list[str]) -> bool:
     """The key's region differs from the stream's."""
+    if key.in_stream_region or key.manager is KeyManager.AWS:
+        return False
     if isinstance(key.region, OutOfReach | Unknown):
         skipped["KSSE011"] = key.region.reason
         return False
@@ -61,6 +62,8 @@ def ksse013_no_service_principal(
 
 def ksse014_key_unusable(stream: Stream, key: Key, strict: bool, skipped: dict[str, str], notes: list[str]) -> bool:
     """The key is disabled, pending deletion, or missing."""
+    if key.manager is KeyManager.AWS:
+        return False  # AWS-managed keys cannot be disabled or scheduled for deletion
     if isinstance(key.state, OutOfReach | Unknown):
         skipped["KSSE014"] = key.state.reason
         return False
@@ -75,8 +78,7 @@ _UNUSABLE = frozenset(
 
 def _policy_analysis(key: Key, code: str, skipped: dict[str, str]) -> keypolicy.PolicyAnalysis | None:
     if key.manager is KeyManager.AWS:
-        skipped[code] = "the AWS-managed key's policy is set by AWS and always allows Kinesis"
-        return None
+        return None  # AWS sets the AWS-managed key's policy, and it always allows Kinesis
     if isinstance(key.policy, OutOfReach | Unknown):
         skipped[code] = key.policy.reason
         return None

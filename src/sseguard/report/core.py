@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sseguard import __version__
-from sseguard.control.codes import CODES, CONTROL_ID
+from sseguard.control.codes import CODES, CONTROL_ID, CONTROL_TITLE
 from sseguard.control.evaluate import evidence
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, OutOfReach, ScannedInput, Status, Unknown
@@ -57,6 +57,7 @@ class Report:
             "schema": SCHEMA_ID,
             "tool": {"name": "sseguard", "version": __version__},
             "generated_at": self.generated_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "control": {"id": CONTROL_ID, "title": CONTROL_TITLE, "mappings": mappings()},
             "inputs": [{"kind": i.kind.value, "location": i.location} for i in self.inputs],
             "summary": self.summary(),
             "findings": [finding_dict(f) for f in self.findings],
@@ -119,5 +120,4 @@ def finding_dict(f: Finding) -> dict[str, Any]:
             {"kind": f.suppression.kind, "reason": f.suppression.reason, "expires": f.suppression.expires}
             if f.suppression else None
         ),
-        "mappings": mappings(),
     }

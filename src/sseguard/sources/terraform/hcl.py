@@ -1,0 +1,422 @@
+"""Terraform configuration files as blocks, attributes and expressions, with file and line for each.
+
+Native syntax is parsed with tree-sitter (C speed, exact positions, error recovery); ``.tf.json`` with ``json``,
+its strings parsed as templates through the same tree-sitter grammar, so one evaluator serves both syntaxes.
+Bodies are built lazily: most blocks of a large tree are never looked into.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import tree_sitter
+import tree_sitter_hcl
+
+_LANGUAGE = tree_sitter.Language(tree_sitter_hcl.language())
+_PARSER = tree_sitter.Parser(_LANGUAGE)
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+class HclSyntaxError(ValueError):
+    """A file that cannot be read as Terraform configuration at all."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(eq=False)
+class SourceFile:
+    """One configuration file: its bytes, and the name reports show for it."""
+
+    path: Path
+    display: str
+    data: bytes
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.data.decode("utf-8", "replace").splitlines()
+
+    @cached_property
+    def tree(self) -> tree_sitter.Tree:
+        """The whole file parsed (only needed when a block cannot be parsed on its own)."""
+        return _PARSER.parse(self.data)
+
+
+@dataclass(eq=False)
+class Expr:
+    """An expression and where it was written. ``node`` for native syntax, ``value`` for JSON syntax."""
+
+    file: SourceFile
+    line: int
+    node: tree_sitter.Node | None = None
+    value: Any = None
+    # The bytes ``node`` points into: the file, one block of it, or a JSON string's own small buffer.
+    src: bytes = b""
+
+    @property
+    def text(self) -> str:
+        """The expression's source text, for messages."""
+        if self.node is not None:
+            return self.src[self.node.start_byte:self.node.end_byte].decode("utf-8", "replace")
+        return json.dumps(self.value)
+
+
+@dataclass(eq=False)
+class Attribute:
+    name: str
+    expr: Expr
+    line: int
+
+
+@dataclass(eq=False)
+class Body:
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    blocks: list[Block] = field(default_factory=list)
+
+    def blocks_of(self, kind: str) -> Iterator[Block]:
+        return (b for b in self.blocks if b.type == kind)
+
+
+@dataclass(eq=False)
+class Block:
+    """A block (``resource "t" "n" { ... }``) and where it is.
+
+    A top-level block found by the fast splitter holds only its byte range (``chunk``); it is parsed on its own the
+    first time its body is needed. ``has_error`` marks a block the parser had to recover inside.
+    """
+
+    type: str
+    labels: tuple[str, ...]
+    file: SourceFile
+    line: int
+    end_line: int
+    _has_error: bool = False
+    _node: tree_sitter.Node | None = None
+    _json_body: Any = None
+    _src: bytes = b""
+    _offset: int = 0  # lines before ``_src`` starts
+    _chunk: tuple[int, int] | None = None
+    _body: Body | None = field(default=None, repr=False)
+
+    @property
+    def has_error(self) -> bool:
+        self._ensure_node()
+        return self._has_error
+
+    def _ensure_node(self) -> None:
+        if self._chunk is None or self._node is not None:
+            return
+        start, end = self._chunk
+        src = self.file.data[start:end]
+        root = _PARSER.parse(src).root_node
+        node = _only_block(root)
+        if node is not None and not root.has_error:
+            self._node, self._src, self._offset = node, src, self.line - 1
+            return
+        # the block does not stand alone (the splitter was misled): take it from the whole file's tree
+        full = self.file.tree.root_node
+        for top in full.children:
+            for child in top.children if top.type == "body" else [top]:
+                if child.start_point[0] == self.line - 1 and child.type == "block":
+                    self._node, self._src, self._offset = child, self.file.data, 0
+                    self._has_error = child.has_error
+                    self.end_line = child.end_point[0] + 1
+                    return
+        self._has_error = True
+        self._body = Body()
+
+    @property
+    def body(self) -> Body:
+        if self._body is None:
+            self._ensure_node()
+        if self._body is None:
+            if self._node is not None:
+                self._body = _hcl_body(self._node, self.file, self._src, self._offset)
+            else:
+                self._body = _json_body(self._json_body, self.file, self.line)
+        return self._body
+
+    @body.setter
+    def body(self, value: Body) -> None:
+        self._body = value
+
+    def attr(self, name: str) -> Attribute | None:
+        return self.body.attributes.get(name)
+
+
+@dataclass(eq=False)
+class ParsedFile:
+    file: SourceFile
+    blocks: list[Block]
+    # Top-level attributes (tfvars files are only attributes).
+    attributes: dict[str, Attribute]
+    error_line: int | None = None  # first line the parser could not read, if any
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# native syntax
+
+def _text(node: tree_sitter.Node, src: bytes) -> str:
+    return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def _label(node: tree_sitter.Node, src: bytes) -> str:
+    if node.type == "string_lit":
+        lit = [c for c in node.children if c.type == "template_literal"]
+        return unescape(_text(lit[0], src)) if lit else ""
+    return _text(node, src)
+
+
+def _first_error_line(node: tree_sitter.Node) -> int | None:
+    if node.type == "ERROR" or node.is_missing:
+        return node.start_point[0] + 1
+    for child in node.children:
+        if child.has_error or child.is_missing:
+            return _first_error_line(child)
+    return None
+
+
+def _only_block(root: tree_sitter.Node) -> tree_sitter.Node | None:
+    bodies = [c for c in root.children if c.type == "body"]
+    if len(bodies) != 1:
+        return None
+    items = [c for c in bodies[0].children if c.type != "comment"]
+    return items[0] if len(items) == 1 and items[0].type == "block" else None
+
+
+# terraform fmt puts every top-level block header at column 0 and its closing brace alone at column 0. The
+# splitter relies on that to find blocks without parsing; anything it cannot account for sends the file to the
+# full parser, and every block it finds is checked when parsed on its own.
+_HEADER = re.compile(rb'^([A-Za-z_][\w-]*)((?:[ \t]+(?:"[^"\\\n$%]*"|[A-Za-z_][\w-]*))*)[ \t]*\{', re.M)
+_CLOSE = re.compile(rb"^\}[ \t]*(?:(?:#|//)[^\n]*)?$", re.M)
+_LABEL = re.compile(rb'"([^"]*)"|([A-Za-z_][\w-]*)')
+_GAP = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def _split(file: SourceFile) -> list[Block] | None:
+    data = file.data
+    blocks: list[Block] = []
+    pos = 0
+    line = 1
+    while True:
+        m = _HEADER.search(data, pos)
+        gap_end = m.start() if m else len(data)
+        if _GAP.fullmatch(data, pos, gap_end) is None:
+            return None
+        if m is None:
+            return blocks
+        line += data.count(b"\n", pos, m.start())
+        eol = data.find(b"\n", m.end())
+        eol = len(data) if eol < 0 else eol
+        tail = data[m.end():eol].strip()
+        if tail and not tail.startswith((b"#", b"//")):
+            if not tail.endswith(b"}") or tail.count(b"{") + 1 != tail.count(b"}"):
+                return None
+            end = eol
+        else:
+            close = _CLOSE.search(data, eol)
+            if close is None:
+                return None
+            end = close.end()
+        labels = tuple((g1 or g2).decode("utf-8", "replace") for g1, g2 in _LABEL.findall(m.group(2)))
+        end_line = line + data.count(b"\n", m.start(), end)
+        blocks.append(Block(m.group(1).decode(), labels, file, line, end_line, _chunk=(m.start(), end)))
+        line = end_line
+        pos = end
+
+
+def parse_hcl(file: SourceFile) -> ParsedFile:
+    """Parse a native-syntax file; recovered syntax errors are kept as ``error_line`` and per-block ``has_error``."""
+    split = _split(file)
+    if split is not None:
+        return ParsedFile(file, split, {})
+    root = file.tree.root_node
+    blocks: list[Block] = []
+    attributes: dict[str, Attribute] = {}
+    error_line = _first_error_line(root) if root.has_error else None
+    for top in root.children:
+        if top.type != "body":
+            continue
+        for child in top.children:
+            if child.type == "block":
+                blocks.append(_block(child, file, file.data, 0))
+            elif child.type == "attribute":
+                attr = _attribute(child, file, file.data, 0)
+                if attr is not None:
+                    attributes[attr.name] = attr
+    return ParsedFile(file, blocks, attributes, error_line)
+
+
+def _block(node: tree_sitter.Node, file: SourceFile, src: bytes, offset: int) -> Block:
+    kids = node.children
+    kind = _text(kids[0], src)
+    labels = []
+    for c in kids[1:]:
+        if c.type in ("string_lit", "identifier"):
+            labels.append(_label(c, src))
+        elif c.type == "block_start":
+            break
+    return Block(kind, tuple(labels), file, node.start_point[0] + 1 + offset, node.end_point[0] + 1 + offset,
+                 node.has_error, node, _src=src, _offset=offset)
+
+
+def _attribute(node: tree_sitter.Node, file: SourceFile, src: bytes, offset: int) -> Attribute | None:
+    name_node = node.children[0]
+    expr_nodes = [c for c in node.children if c.type == "expression"]
+    if not expr_nodes:
+        return None
+    line = node.start_point[0] + 1 + offset
+    return Attribute(_text(name_node, src), Expr(file, line, expr_nodes[0], src=src), line)
+
+
+def _hcl_body(block_node: tree_sitter.Node, file: SourceFile, src: bytes, offset: int) -> Body:
+    body = Body()
+    for c in block_node.children:
+        if c.type != "body":
+            continue
+        for item in c.children:
+            if item.type == "attribute":
+                attr = _attribute(item, file, src, offset)
+                if attr is not None:
+                    body.attributes[attr.name] = attr
+            elif item.type == "block":
+                body.blocks.append(_block(item, file, src, offset))
+    return body
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESCAPE_RE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))|\$\$\{|%%\{", re.DOTALL)
+
+
+def unescape(text: str, quoted: bool = True) -> str:
+    """Resolve a template literal's escapes: backslash escapes (quoted strings only), ``$${`` and ``%%{``."""
+
+    def sub(m: re.Match[str]) -> str:
+        whole = m.group(0)
+        if whole == "$${":
+            return "${"
+        if whole == "%%{":
+            return "%{"
+        if not quoted:
+            return whole
+        if m.group(1) or m.group(2):
+            return chr(int(m.group(1) or m.group(2), 16))
+        return _ESCAPES.get(m.group(3), whole)
+
+    return _ESCAPE_RE.sub(sub, text)
+
+
+def parse_template_string(text: str, file: SourceFile, line: int) -> Expr:
+    """A JSON-syntax string is a template: parse it with the native grammar as a quoted string."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    src = f'v = "{escaped}"\n'.encode()
+    tree = _PARSER.parse(src)
+    attr = tree.root_node.children[0].children[0] if tree.root_node.children else None
+    if tree.root_node.has_error or attr is None or attr.type != "attribute":
+        raise HclSyntaxError(f"invalid template in JSON string {text!r}", line)
+    expr = [c for c in attr.children if c.type == "expression"][0]
+    return Expr(file, line, expr, src=src)
+
+
+def parse_expression_text(text: str, file: SourceFile, line: int) -> Expr:
+    """Parse one native-syntax expression (a ``--var`` value, a ``templatefile`` body's wrapper)."""
+    src = f"v = {text}\n".encode()
+    tree = _PARSER.parse(src)
+    root = tree.root_node
+    if root.has_error or not root.children or not root.children[0].children:
+        raise HclSyntaxError(f"not a valid expression: {text!r}", line)
+    attr = root.children[0].children[0]
+    expr = [c for c in attr.children if c.type == "expression"]
+    if attr.type != "attribute" or not expr:
+        raise HclSyntaxError(f"not a valid expression: {text!r}", line)
+    return Expr(file, line, expr[0], src=src)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JSON syntax
+
+# How many labels a block type's JSON object nests before its body (resource "t" "n" -> 2).
+_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "locals": 0,
+           "terraform": 0, "import": 0, "moved": 0, "check": 1, "removed": 0}
+
+
+def parse_json(file: SourceFile) -> ParsedFile:
+    """Parse a ``.tf.json`` (or ``.tfvars.json``) file into the same blocks as native syntax."""
+    try:
+        doc = json.loads(file.data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise HclSyntaxError(f"not UTF-8 text: {err.reason}") from None
+    except json.JSONDecodeError as err:
+        raise HclSyntaxError(f"invalid JSON: {err.msg}", err.lineno) from None
+    if not isinstance(doc, dict):
+        raise HclSyntaxError("a .tf.json file must hold a JSON object", 1)
+    finder = _LineFinder(file)
+    blocks: list[Block] = []
+    attributes: dict[str, Attribute] = {}
+    for kind, content in doc.items():
+        if kind == "//":
+            continue
+        if kind not in _LABELS:
+            attributes[kind] = Attribute(kind, Expr(file, finder.line_of(kind), value=content), finder.line_of(kind))
+            continue
+        for labels, body in _json_label_walk(content, _LABELS[kind], ()):
+            line = finder.line_of(labels[-1] if labels else kind)
+            blocks.append(Block(kind, labels, file, line, line, _json_body=body))
+    return ParsedFile(file, blocks, attributes)
+
+
+def _json_label_walk(content: Any, depth: int, labels: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    if depth == 0:
+        for item in content if isinstance(content, list) else [content]:
+            yield labels, item
+        return
+    if isinstance(content, list):
+        for item in content:
+            yield from _json_label_walk(item, depth, labels)
+        return
+    if isinstance(content, dict):
+        for key, value in content.items():
+            if key != "//":
+                yield from _json_label_walk(value, depth - 1, (*labels, key))
+
+
+def _json_body(content: Any, file: SourceFile, line: int) -> Body:
+    body = Body()
+    if not isinstance(content, dict):
+        return body
+    for name, value in content.items():
+        if name == "//":
+            continue
+        if name == "dynamic" and isinstance(value, dict):
+            for label, inner in value.items():
+                for item in inner if isinstance(inner, list) else [inner]:
+                    body.blocks.append(Block("dynamic", (label,), file, line, line, _json_body=item))
+            continue
+        body.attributes[name] = Attribute(name, Expr(file, line, value=value), line)
+    return body
+
+
+class _LineFinder:
+    """Finds the line of a JSON key; approximate (first occurrence after the previous one), good for reports."""
+
+    def __init__(self, file: SourceFile) -> None:
+        self.text = file.data.decode("utf-8", "replace")
+        self.pos = 0
+
+    def line_of(self, key: str) -> int:
+        needle = json.dumps(key)
+        at = self.text.find(needle, self.pos)
+        if at < 0:
+            at = self.text.find(needle)
+        if at < 0:
+            return 1
+        self.pos = at + len(needle)
+        return self.text.count("\n", 0, at) + 1

@@ -1,0 +1,535 @@
+"""A module instance: one module folder evaluated with its variable values, providers and address prefix.
+
+It is the ``Context`` the evaluator asks to resolve ``var.x``, ``local.y``, ``module.m.out``, ``aws_kms_key.k``...
+Everything is computed on demand and memoised, so only what a stream needs is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sseguard.model import InputError, OutOfReach, Unknown
+from sseguard.options import ScanOptions
+from sseguard.sources.terraform.evaluate import Bindings, Evaluator, Step, evaluate_string_file
+from sseguard.sources.terraform.functions import build_functions
+from sseguard.sources.terraform.hcl import Block, Expr, HclSyntaxError, SourceFile, parse_expression_text
+from sseguard.sources.terraform.loader import Module, downloaded_modules, load_module, local_source, parse_file
+from sseguard.sources.terraform.values import Computed, EvalError, Ref, to_text, type_name
+
+Value = Any
+_RESOLVING = object()
+MAX_MODULE_DEPTH = 16
+
+
+def instance_key(key: str | int | None) -> str:
+    """Terraform's instance key syntax: ``[0]`` or ``["k"]``."""
+    if key is None:
+        return ""
+    return f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"
+
+
+@dataclass
+class Expansion:
+    """The instances of a resource or module call: (key, bindings) pairs, or why they cannot be known."""
+
+    instances: list[tuple[str | int | None, Bindings]]
+    unknown: Unknown | None = None
+
+
+class Tree:
+    """What one scan of a root module shares: loaded modules (by folder), options, errors."""
+
+    def __init__(self, root_dir: Path, options: ScanOptions, modules: dict[Path, Module] | None = None) -> None:
+        self.root_dir = root_dir
+        self.options = options
+        self.modules = modules if modules is not None else {}
+        self.downloaded = downloaded_modules(root_dir)
+        self.errors: list[InputError] = []
+        self.reported: set[str] = set()
+
+    def module(self, directory: Path) -> Module:
+        key = directory.resolve()
+        if key not in self.modules:
+            self.modules[key] = load_module(directory, self.options)
+        return self.modules[key]
+
+    def error(self, location: str, message: str, line: int | None = None) -> None:
+        token = f"{location}:{line}:{message}"
+        if token not in self.reported:
+            self.reported.add(token)
+            self.errors.append(InputError(location, message, line))
+
+
+class ModuleInstance:
+    """One instance of a module: the root, or ``module.a["k"]`` of its parent."""
+
+    def __init__(self, tree: Tree, module: Module, path: str, call_key: str,
+                 parent: ModuleInstance | None = None, call: Block | None = None,
+                 call_bindings: Bindings | None = None) -> None:
+        self.tree = tree
+        self.module = module
+        self.path = path  # address prefix: "" or 'module.a["k"]'
+        self.call_key = call_key  # modules.json key: "" or "a.b"
+        self.parent = parent
+        self.call = call
+        self.call_bindings = call_bindings or {}
+        self.file_base = str(module.dir)
+        self.evaluator = Evaluator(self, build_functions(self._read_file, self._template_file))
+        self._locals: dict[str, Value] = {}
+        self._vars: dict[str, Value] = {}
+        self._root_inputs: dict[str, tuple[str, Value]] | None = None
+        self._children: dict[tuple[str, str | int | None], ModuleInstance | Unknown] = {}
+        self._expansions: dict[int, Expansion] = {}
+        self._regions: dict[str, str | OutOfReach] = {}
+
+    @property
+    def depth(self) -> int:
+        return 0 if self.parent is None else self.parent.depth + 1
+
+    # evaluation entry ----------------------------------------------------------------------------------------
+
+    def eval(self, expr: Expr, bindings: Bindings | None = None) -> Value:
+        """Evaluate in this instance; a Terraform error becomes an Unknown naming the expression."""
+        try:
+            return self.evaluator.eval(expr, bindings)
+        except EvalError as err:
+            return Unknown(f"{expr.text!r} ({expr.file.display}:{expr.line}) cannot be evaluated: {err}",
+                           "check the expression with terraform validate")
+        except RecursionError:
+            return Unknown(f"{expr.text!r} ({expr.file.display}:{expr.line}) is nested too deeply to evaluate")
+
+    # Context -------------------------------------------------------------------------------------------------
+
+    def resolve(self, root: str, steps: list[Step], bindings: Bindings, expr: Expr) -> tuple[Value, int]:
+        """Resolve the head of a reference; see ``evaluate.Context``."""
+        first = steps[0].name if steps and steps[0].kind == "attr" else None
+        if root == "var":
+            if first is None:
+                raise EvalError("var must be followed by a variable name")
+            return self.variable(first), 1
+        if root == "local":
+            if first is None:
+                raise EvalError("local must be followed by a name")
+            return self.local(first), 1
+        if root == "module":
+            if first is None:
+                raise EvalError("module must be followed by a call name")
+            return ModuleHandle(self, first, None, steps_indexed=False), 1
+        if root == "data":
+            if first is None or len(steps) < 2 or steps[1].kind != "attr":
+                raise EvalError("data must be followed by a type and a name")
+            return ResourceHandle(self, "data", first, steps[1].name, None), 2
+        if root == "path":
+            if first == "module":
+                return str(self.module.dir), 1
+            if first in ("root", "cwd"):
+                return str(self.tree.root_dir), 1
+            raise EvalError(f"path.{first} is not a path Terraform knows")
+        if root == "terraform":
+            if first == "workspace":
+                return self.tree.options.environ.get("TF_WORKSPACE", "default"), 1
+            return Unknown(f"terraform.{first} is not known to sseguard"), 1
+        if root in ("count", "each"):
+            return Unknown(f"{root}.{first} is used where no {root} is set"), 1
+        if root == "self":
+            return Unknown("self is only known in provisioners"), 0
+        if first is None:
+            raise EvalError(f"{root!r} is not a valid reference")
+        return ResourceHandle(self, "managed", root, first, None), 1
+
+    def call_function(self, name: str, args: list[Value], expr: Expr) -> Value:
+        """Call a built-in function with evaluated arguments."""
+        fn = self.evaluator.functions.get(name)
+        if fn is None:
+            return Unknown(f"function {name}() is not evaluated by sseguard ({expr.file.display}:{expr.line})",
+                           "scan the plan JSON instead")
+        try:
+            return fn(*args)
+        except EvalError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as err:
+            raise EvalError(f"{name}(): {err}") from None
+
+    def _read_file(self, path: str) -> str:
+        p = Path(path)
+        if not p.is_absolute():
+            p = self.tree.root_dir / p
+        try:
+            if p.stat().st_size > 5 * 1024 * 1024:
+                raise EvalError(f"file({path}) is too large")
+            return p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise EvalError(f"file({path}) cannot be read: {err}") from None
+
+    def _template_file(self, path: str, variables: Value) -> Value:
+        if isinstance(variables, Unknown):
+            return variables
+        if not isinstance(variables, dict):
+            raise EvalError("templatefile() needs a map of variables")
+        text = self._read_file(path)
+        source = SourceFile(Path(path), path, text.encode())
+        return evaluate_string_file(text, source, 1, self.evaluator, dict(variables))
+
+    # variables and locals ---------------------------------------------------------------------------------------
+
+    def variable(self, name: str) -> Value:
+        if name in self._vars:
+            value = self._vars[name]
+            if value is _RESOLVING:
+                return Unknown(f"var.{name} refers to itself")
+            return value
+        self._vars[name] = _RESOLVING
+        value = self._compute_variable(name)
+        self._vars[name] = value
+        return value
+
+    def _compute_variable(self, name: str) -> Value:
+        block = self.module.variables.get(name)
+        if block is None:
+            return Unknown(f"var.{name} is not declared in {self.tree.options.display_path(self.module.dir)}",
+                           f"declare variable {name!r}")
+        if self.parent is not None and self.call is not None:
+            attr = self.call.attr(name)
+            if attr is not None:
+                value = self.parent.eval(attr.expr, self.call_bindings)
+                if value is not None:
+                    return value
+        elif self.parent is None:
+            given = self.root_inputs().get(name)
+            if given is not None:
+                where, raw = given
+                return self._typed_input(block, name, raw, where)
+        default = block.attr("default")
+        if default is not None:
+            return self.eval(default.expr)
+        where = "the module call " + self.path if self.parent is not None else "this root module"
+        resolve = (f"pass {name} = ... in module {self.call.labels[0]!r}" if self.parent is not None and self.call
+                   else f"pass --var {name}=... or set it in a tfvars file (terraform.tfvars, *.auto.tfvars, "
+                        "--var-file)")
+        return Unknown(f"var.{name} has no value in {where}", resolve)
+
+    def _typed_input(self, block: Block, name: str, raw: Value, where: str) -> Value:
+        """Values from the command line and TF_VAR_ are text: parsed as HCL unless the variable is a string."""
+        if not isinstance(raw, str) or not where.startswith("text:"):
+            return raw
+        type_attr = block.attr("type")
+        type_text = type_attr.expr.text.strip() if type_attr is not None else "string"
+        if type_text == "string":
+            return raw
+        try:
+            expr = parse_expression_text(raw, SourceFile(Path(where), where, raw.encode()), 1)
+        except HclSyntaxError:
+            return raw
+        return self.eval(expr)
+
+    def root_inputs(self) -> dict[str, tuple[str, Value]]:
+        """Variable values of the root module, by Terraform's precedence: environment, terraform.tfvars(.json),
+        *.auto.tfvars(.json) in name order, --var-file, --var (later wins)."""
+        if self._root_inputs is not None:
+            return self._root_inputs
+        out: dict[str, tuple[str, Value]] = {}
+        opts = self.tree.options
+        for key, value in opts.environ.items():
+            if key.startswith("TF_VAR_"):
+                out[key[7:]] = ("text:TF_VAR_" + key[7:], value)
+        d = self.module.dir
+        files = [d / "terraform.tfvars", d / "terraform.tfvars.json"]
+        try:
+            files += sorted(d / n for n in os.listdir(d) if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
+        except OSError:
+            pass
+        for f in [*files, *opts.var_files]:
+            if f.is_file():
+                out.update(self._read_tfvars(f))
+        for key, value in opts.variables.items():
+            out[key] = ("text:--var " + key, value)
+        self._root_inputs = out
+        return out
+
+    def _read_tfvars(self, path: Path) -> dict[str, tuple[str, Value]]:
+        display = self.tree.options.display_path(path)
+        try:
+            parsed = parse_file(path, self.tree.options)
+        except HclSyntaxError as err:
+            self.tree.error(display, str(err), err.line)
+            return {}
+        if parsed.error_line is not None:
+            self.tree.error(display, "syntax error in variables file", parsed.error_line)
+        if parsed.blocks and not path.name.endswith(".json"):
+            self.tree.error(display, "a variables file holds only NAME = VALUE lines; blocks ignored",
+                            parsed.blocks[0].line)
+        out: dict[str, tuple[str, Value]] = {}
+        literal = Tree(self.tree.root_dir, self.tree.options, self.tree.modules)
+        literal_ctx = ModuleInstance(literal, Module(path.parent), "", "")
+        for name, attr in parsed.attributes.items():
+            out[name] = (display, literal_ctx.eval(attr.expr))
+        return out
+
+    def local(self, name: str) -> Value:
+        if name in self._locals:
+            value = self._locals[name]
+            if value is _RESOLVING:
+                return Unknown(f"local.{name} refers to itself")
+            return value
+        attr = self.module.locals.get(name)
+        if attr is None:
+            return Unknown(f"local.{name} is not declared", f"declare local {name!r}")
+        self._locals[name] = _RESOLVING
+        value = self.eval(attr.expr)
+        self._locals[name] = value
+        return value
+
+    # expansion (count / for_each) ---------------------------------------------------------------------------
+
+    def expand(self, block: Block) -> Expansion:
+        """The instances a resource, data source or module call block creates."""
+        cached = self._expansions.get(id(block))
+        if cached is not None:
+            return cached
+        result = self._expand(block)
+        self._expansions[id(block)] = result
+        return result
+
+    def _expand(self, block: Block) -> Expansion:
+        count = block.attr("count")
+        for_each = block.attr("for_each")
+        if count is not None:
+            n = self.eval(count.expr)
+            if isinstance(n, Unknown | Computed):
+                return Expansion([(None, {"count": {"index": Unknown("count.index: the count is not known")}})],
+                                 _unknown_meta("count", count.expr, n))
+            if isinstance(n, bool) or not isinstance(n, int | float) or n < 0:
+                return Expansion([], Unknown(f"count = {count.expr.text} is not a whole number ({type_name(n)})"))
+            return Expansion([(i, {"count": {"index": i}}) for i in range(int(n))])
+        if for_each is not None:
+            coll = self.eval(for_each.expr)
+            if isinstance(coll, Unknown | Computed):
+                each = {"key": Unknown("each.key: for_each is not known"),
+                        "value": Unknown("each.value: for_each is not known")}
+                return Expansion([(None, {"each": each})], _unknown_meta("for_each", for_each.expr, coll))
+            if isinstance(coll, dict):
+                return Expansion([(k, {"each": {"key": k, "value": v}}) for k, v in sorted(coll.items())])
+            if isinstance(coll, list):
+                keys: list[str] = []
+                for v in coll:
+                    text = to_text(v) if v is not None else None
+                    if not isinstance(text, str):
+                        return Expansion([], Unknown(f"for_each = {for_each.expr.text} holds a value that is not a "
+                                                     "known string"))
+                    keys.append(text)
+                return Expansion([(k, {"each": {"key": k, "value": k}}) for k in sorted(set(keys))])
+            return Expansion([], Unknown(f"for_each = {for_each.expr.text} is a {type_name(coll)}, not a map or set"))
+        return Expansion([(None, {})])
+
+    # modules ---------------------------------------------------------------------------------------------------
+
+    def child(self, name: str, key: str | int | None) -> ModuleInstance | Unknown:
+        """The instance ``module.name[key]`` of this module, loaded from disk if its source is there."""
+        token = (name, key)
+        if token in self._children:
+            return self._children[token]
+        result = self._load_child(name, key)
+        self._children[token] = result
+        return result
+
+    def _load_child(self, name: str, key: str | int | None) -> ModuleInstance | Unknown:
+        call = self.module.calls.get(name)
+        if call is None:
+            return Unknown(f"module.{name} is not declared in {self.tree.options.display_path(self.module.dir)}")
+        src_attr = call.attr("source")
+        source = self.eval(src_attr.expr) if src_attr is not None else None
+        if not isinstance(source, str):
+            return Unknown(f"module.{name} has no literal source")
+        call_key = f"{self.call_key}.{name}" if self.call_key else name
+        directory: Path | None = None
+        if local_source(source):
+            directory = (self.module.dir / source).resolve()
+        elif call_key in self.tree.downloaded:
+            directory = self.tree.downloaded[call_key]
+        if directory is None or not directory.is_dir():
+            how = ("run terraform init so .terraform/modules holds it" if not local_source(source)
+                   else "the folder does not exist")
+            return Unknown(f"module.{name} (source {source!r}) is not on disk", how)
+        if self.depth >= MAX_MODULE_DEPTH:
+            return Unknown(f"module.{name}: modules nested more than {MAX_MODULE_DEPTH} deep (a call cycle?)")
+        bindings = {}
+        for k, b in self.expand(call).instances:
+            if k == key:
+                bindings = b
+        path = f"{self.path}.module.{name}{instance_key(key)}" if self.path else f"module.{name}{instance_key(key)}"
+        return ModuleInstance(self.tree, self.tree.module(directory), path, call_key, self, call, bindings)
+
+    def children(self) -> Iterator[tuple[str, Block, Expansion]]:
+        for name, call in sorted(self.module.calls.items()):
+            yield name, call, self.expand(call)
+
+    # providers ---------------------------------------------------------------------------------------------
+
+    def provider_region(self, provider_key: str) -> str | OutOfReach:
+        """The region of provider ``aws`` or ``aws.alias`` as seen from this module instance."""
+        if provider_key in self._regions:
+            return self._regions[provider_key]
+        region = self._provider_region(provider_key)
+        self._regions[provider_key] = region
+        return region
+
+    def _provider_region(self, provider_key: str) -> str | OutOfReach:
+        for block in self.module.providers:
+            alias_attr = block.attr("alias")
+            alias = self.eval(alias_attr.expr) if alias_attr is not None else None
+            key = f"{block.labels[0]}.{alias}" if alias else block.labels[0]
+            if key != provider_key:
+                continue
+            attr = block.attr("region")
+            if attr is None:
+                break
+            value = self.eval(attr.expr)
+            if isinstance(value, str):
+                return value
+            if isinstance(value, Unknown):
+                return OutOfReach(f"the region of provider {key} cannot be resolved: {value.reason}")
+            return OutOfReach(f"the region of provider {key} is not a known string ({attr.expr.text})")
+        if self.parent is not None and self.call is not None:
+            mapping = self.call.attr("providers")
+            if mapping is not None and mapping.expr.node is not None:
+                target = _provider_map(mapping.expr).get(provider_key)
+                if target is not None:
+                    return self.parent.provider_region(target)
+            elif mapping is not None and isinstance(mapping.expr.value, dict):
+                target = mapping.expr.value.get(provider_key)
+                if isinstance(target, str):
+                    return self.parent.provider_region(target)
+            if "." not in provider_key:
+                return self.parent.provider_region(provider_key)
+        if self.tree.options.region:
+            return self.tree.options.region
+        return OutOfReach(f"provider {provider_key} names no region: pass --region")
+
+
+def _provider_map(expr: Expr) -> dict[str, str]:
+    """``providers = { aws = aws.west, "aws.east" = aws.east }`` read as text (provider references are not values)."""
+    node = expr.node
+    out: dict[str, str] = {}
+    if node is None:
+        return out
+    src = expr.src
+
+    def walk(n: Any) -> Iterator[Any]:
+        yield n
+        for c in n.children:
+            yield from walk(c)
+
+    for elem in walk(node):
+        if elem.type == "object_elem":
+            k = elem.child_by_field_name("key")
+            v = elem.child_by_field_name("val")
+            if k is not None and v is not None:
+                key = src[k.start_byte:k.end_byte].decode().strip().strip('"')
+                out[key] = src[v.start_byte:v.end_byte].decode().strip()
+    return out
+
+
+def _unknown_meta(kind: str, expr: Expr, value: Value) -> Unknown:
+    if isinstance(value, Unknown):
+        return Unknown(f"{kind} = {expr.text} cannot be resolved: {value.reason}", value.resolve)
+    return Unknown(f"{kind} = {expr.text} is only known after apply", "scan the plan JSON")
+
+
+class ResourceHandle:
+    """``aws_kms_key.k`` / ``data.aws_iam_policy_document.p`` (optionally ``[key]``) inside a module instance."""
+
+    def __init__(self, inst: ModuleInstance, mode: str, rtype: str, name: str, key: str | int | None,
+                 keyed: bool = False) -> None:
+        self.inst = inst
+        self.mode = mode
+        self.type = rtype
+        self.name = name
+        self.key = key
+        self.keyed = keyed
+        table = inst.module.resources if mode == "managed" else inst.module.data
+        self.block = table.get((rtype, name))
+
+    def ref(self, attr: str | None) -> Ref:
+        return Ref(self.inst.path, self.mode, self.type, self.name, self.key, attr, self.block is not None)
+
+    def bindings(self) -> Bindings:
+        if self.block is None:
+            return {}
+        for k, b in self.inst.expand(self.block).instances:
+            if k == self.key or not self.keyed:
+                return b
+        return {}
+
+    def get_attr(self, name: str) -> Value:
+        if self.block is not None and name in _CONFIG_ATTRS.get(self.type, ()):
+            attr = self.block.attr(name)
+            if attr is not None:
+                return self.inst.eval(attr.expr, self.bindings())
+        return Computed.of(self.ref(name))
+
+    def index(self, key: Value) -> Value:
+        if isinstance(key, Unknown):
+            return key
+        if not isinstance(key, str | int) or isinstance(key, bool):
+            return Computed.of(self.ref(None))
+        return ResourceHandle(self.inst, self.mode, self.type, self.name, key, keyed=True)
+
+    def whole(self) -> Value:
+        if self.block is None:
+            return Computed.of(self.ref(None))
+        exp = self.inst.expand(self.block)
+        if exp.unknown is not None:
+            return exp.unknown
+        if self.block.attr("count") is None and self.block.attr("for_each") is None:
+            return [self]
+        return [ResourceHandle(self.inst, self.mode, self.type, self.name, k, keyed=True) for k, _ in exp.instances]
+
+
+# Attributes whose planned value is the configured one, so reading them from configuration is what Terraform does.
+# Everything else (arn, id, key_id, json...) is only known after apply, or is computed by sseguard itself.
+_CONFIG_ATTRS: dict[str, tuple[str, ...]] = {
+    "aws_kms_alias": ("name", "target_key_id"),
+    "aws_kms_key": ("policy", "is_enabled", "description", "multi_region", "tags"),
+    "aws_kinesis_stream": ("name", "encryption_type", "kms_key_id", "shard_count", "retention_period"),
+    "aws_kms_key_policy": ("policy", "key_id"),
+}
+
+
+class ModuleHandle:
+    """``module.name`` (optionally ``[key]``): reading an output evaluates it in the child instance."""
+
+    def __init__(self, inst: ModuleInstance, name: str, key: str | int | None, steps_indexed: bool) -> None:
+        self.inst = inst
+        self.name = name
+        self.key = key
+        self.keyed = steps_indexed
+
+    def get_attr(self, name: str) -> Value:
+        child = self.inst.child(self.name, self.key)
+        if isinstance(child, Unknown):
+            return Unknown(f"module.{self.name}.{name}: {child.reason}", child.resolve)
+        out = child.module.outputs.get(name)
+        if out is None:
+            return Unknown(f"module.{self.name} has no output {name!r}")
+        value_attr = out.attr("value")
+        if value_attr is None:
+            return Unknown(f"output {name!r} of module.{self.name} has no value")
+        return child.eval(value_attr.expr)
+
+    def index(self, key: Value) -> Value:
+        if isinstance(key, Unknown):
+            return key
+        if not isinstance(key, str | int) or isinstance(key, bool):
+            return Unknown(f"module.{self.name}[...]: the key is not known")
+        return ModuleHandle(self.inst, self.name, key, True)
+
+    def whole(self) -> Value:
+        return Unknown(f"module.{self.name} as a whole value is not evaluated by sseguard")
+
+
+__all__ = ["Expansion", "ModuleHandle", "ModuleInstance", "ResourceHandle", "Tree", "instance_key"]

@@ -1,0 +1,244 @@
+"""Reading a module folder: its files parsed, override files merged, its blocks indexed by kind and name."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sseguard.model import InputError
+from sseguard.options import ScanOptions
+from sseguard.sources.terraform.hcl import (
+    MAX_FILE_BYTES,
+    Attribute,
+    Block,
+    Body,
+    HclSyntaxError,
+    ParsedFile,
+    SourceFile,
+    parse_hcl,
+    parse_json,
+)
+
+STREAM_TYPE = "aws_kinesis_stream"
+_STREAM_DECL = re.compile(rb'^[ \t]*resource[ \t]+"aws_kinesis_stream"[ \t]+"([^"]+)"', re.MULTILINE)
+
+
+def is_terraform_file(path: Path) -> bool:
+    """A Terraform configuration file (not a tfvars file)."""
+    name = path.name
+    return name.endswith(".tf") or name.endswith(".tf.json")
+
+
+def _is_override(name: str) -> bool:
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+@dataclass
+class UnreadStream:
+    """A stream declaration seen in a file's text that the parser could not read as a block."""
+
+    name: str
+    file: SourceFile
+    line: int
+    reason: str
+
+
+@dataclass
+class Module:
+    """One module folder, parsed. Indexes hold the merged blocks (override files applied)."""
+
+    dir: Path
+    resources: dict[tuple[str, str], Block] = field(default_factory=dict)
+    data: dict[tuple[str, str], Block] = field(default_factory=dict)
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attribute] = field(default_factory=dict)
+    outputs: dict[str, Block] = field(default_factory=dict)
+    calls: dict[str, Block] = field(default_factory=dict)
+    providers: list[Block] = field(default_factory=list)
+    imports: list[Block] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    unread_streams: list[UnreadStream] = field(default_factory=list)
+    files: list[SourceFile] = field(default_factory=list)
+
+    def resources_of(self, rtype: str) -> list[tuple[str, Block]]:
+        """The managed resources of one type, by name (indexed on first use: a tree has many types)."""
+        if self._by_type is None:
+            self._by_type = {}
+            for (t, name), block in sorted(self.resources.items()):
+                self._by_type.setdefault(t, []).append((name, block))
+        return self._by_type.get(rtype, [])
+
+    _by_type: dict[str, list[tuple[str, Block]]] | None = None
+
+
+def read_source(path: Path, options: ScanOptions) -> SourceFile:
+    """Read a configuration file's bytes, refusing what cannot be Terraform text (huge, binary, not UTF-8)."""
+    display = options.display_path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise HclSyntaxError(f"file is {size // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} "
+                                 "MiB limit for a configuration file; not read")
+        data = path.read_bytes()
+    except OSError as err:
+        raise HclSyntaxError(f"cannot read: {err.strerror or err}") from None
+    if b"\0" in data:
+        raise HclSyntaxError("binary file (contains NUL bytes); not read")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise HclSyntaxError(f"not UTF-8 text (byte 0x{data[err.start]:02x}); Terraform requires UTF-8", line) from None
+    return SourceFile(path, display, data)
+
+
+def parse_file(path: Path, options: ScanOptions) -> ParsedFile:
+    """Read and parse one file by its syntax."""
+    source = read_source(path, options)
+    return parse_json(source) if path.name.endswith(".json") else parse_hcl(source)
+
+
+def load_module(directory: Path, options: ScanOptions, only: list[Path] | None = None) -> Module:
+    """Parse every configuration file of a folder (or ``only`` those) and index its blocks; errors are kept in the
+    module, never raised."""
+    module = Module(directory)
+    if only is not None:
+        names = [p.name for p in only]
+    else:
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError as err:
+            module.errors.append(InputError(options.display_path(directory), f"cannot read folder: {err.strerror}"))
+            return module
+    primary: list[ParsedFile] = []
+    overrides: list[ParsedFile] = []
+    for name in names:
+        path = directory / name
+        if not is_terraform_file(path) or not path.is_file():
+            continue
+        try:
+            parsed = parse_file(path, options)
+        except HclSyntaxError as err:
+            module.errors.append(InputError(options.display_path(path), str(err), err.line))
+            continue
+        module.files.append(parsed.file)
+        if parsed.error_line is not None:
+            module.errors.append(InputError(parsed.file.display, "syntax error; blocks around it may be misread",
+                                            parsed.error_line))
+            _find_unread_streams(parsed, module)
+        (overrides if _is_override(name) else primary).append(parsed)
+    for parsed in primary:
+        for block in parsed.blocks:
+            _index(module, block, override=False)
+    for parsed in overrides:
+        for block in parsed.blocks:
+            _index(module, block, override=True)
+    return module
+
+
+def _find_unread_streams(parsed: ParsedFile, module: Module) -> None:
+    """After a syntax error, a stream block may have been swallowed: find declarations the parser did not read."""
+    read = {b.labels[1] for b in parsed.blocks if b.type == "resource" and b.labels[:1] == (STREAM_TYPE,)
+            and len(b.labels) > 1 and not b.has_error}
+    for m in _STREAM_DECL.finditer(parsed.file.data):
+        name = m.group(1).decode("utf-8", "replace")
+        if name not in read:
+            line = parsed.file.data.count(b"\n", 0, m.start()) + 1
+            module.unread_streams.append(UnreadStream(
+                name, parsed.file, line,
+                f"the block could not be parsed (syntax error near line {parsed.error_line} of "
+                f"{parsed.file.display})"))
+
+
+def _index(module: Module, block: Block, override: bool) -> None:
+    kind, labels = block.type, block.labels
+    if kind == "locals":
+        for name, attr in block.body.attributes.items():
+            module.locals[name] = attr
+        return
+    if kind == "terraform" or kind == "moved" or kind == "removed" or kind == "check":
+        return
+    if kind == "provider" and labels:
+        module.providers.append(block)  # overrides of providers are rare; later blocks win by alias
+        return
+    if kind == "import":
+        module.imports.append(block)
+        return
+    table: dict[tuple[str, str], Block] | dict[str, Block] | None
+    key: tuple[str, str] | str
+    if kind in ("resource", "data") and len(labels) == 2:
+        table = module.resources if kind == "resource" else module.data
+        key = (labels[0], labels[1])
+    elif kind in ("variable", "output", "module") and len(labels) == 1:
+        table = {"variable": module.variables, "output": module.outputs, "module": module.calls}[kind]
+        key = labels[0]
+    else:
+        return
+    existing = table.get(key)  # type: ignore[call-overload]
+    if override and existing is not None:
+        table[key] = merge_override(existing, block)  # type: ignore[index]
+    elif not override:
+        table[key] = block  # type: ignore[index]
+
+
+def merge_override(base: Block, over: Block) -> Block:
+    """Terraform's override rules: attributes replace attributes; nested blocks of a type replace all of that type."""
+    body = Body(dict(base.body.attributes), list(base.body.blocks))
+    body.attributes.update(over.body.attributes)
+    replaced = {b.type for b in over.body.blocks}
+    body.blocks = [b for b in body.blocks if b.type not in replaced] + list(over.body.blocks)
+    merged = Block(base.type, base.labels, base.file, base.line, base.end_line, base.has_error or over.has_error)
+    merged.body = body
+    return merged
+
+
+# Module sources that are folders on disk; anything else comes from a registry or VCS.
+def local_source(source: str) -> bool:
+    return source.startswith("./") or source.startswith("../") or source in (".", "..")
+
+
+def downloaded_modules(root: Path) -> dict[str, Path]:
+    """``.terraform/modules/modules.json`` of a root module: call key ("a.b") -> folder of the downloaded copy."""
+    manifest = root / ".terraform" / "modules" / "modules.json"
+    try:
+        doc = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, Path] = {}
+    for entry in doc.get("Modules", []) if isinstance(doc, dict) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str):
+            out[entry["Key"]] = (root / entry["Dir"]).resolve()
+    return out
+
+
+_LOCAL_SOURCE = re.compile(rb'^[ \t]*source[ \t]*=[ \t]*"(\.{1,2}(?:/[^"]*)?)"', re.MULTILINE)
+
+
+def called_dirs(directory: Path) -> set[Path]:
+    """Folders a module calls by local source, found with a cheap text scan (to tell root modules from called ones
+    before parsing anything)."""
+    out: set[Path] = set()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return out
+    for name in names:
+        if not name.endswith(".tf") and not name.endswith(".tf.json"):
+            continue
+        try:
+            data = (directory / name).read_bytes()
+        except OSError:
+            continue
+        if b"source" not in data:
+            continue
+        if name.endswith(".json"):
+            for m in re.finditer(rb'"source"\s*:\s*"(\.{1,2}(?:/[^"]*)?)"', data):
+                out.add((directory / m.group(1).decode("utf-8", "replace")).resolve())
+        else:
+            for m in _LOCAL_SOURCE.finditer(data):
+                out.add((directory / m.group(1).decode("utf-8", "replace")).resolve())
+    return out

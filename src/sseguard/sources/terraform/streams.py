@@ -1,0 +1,178 @@
+"""Every ``aws_kinesis_stream`` instance of a module tree, turned into the model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sseguard.model import Key, Location, OutOfReach, SourceKind, Stream, SuppressionRule, Unknown
+from sseguard.sources.terraform.hcl import Block, Expr
+from sseguard.sources.terraform.instance import ModuleInstance, instance_key
+from sseguard.sources.terraform.keys import key_from_literal, key_from_ref, key_ref_is_given, provider_of
+from sseguard.sources.terraform.loader import STREAM_TYPE
+from sseguard.sources.terraform.values import Computed
+from sseguard.suppressions import parse_comment
+
+_SUPPRESSION_HINT = re.compile(r"(?:#|//)\s*(?:sseguard:ignore|checkov:skip|trivy:ignore|tfsec:ignore)", re.I)
+
+
+def walk_instances(root: ModuleInstance) -> Iterator[ModuleInstance | tuple[ModuleInstance, str, Unknown]]:
+    """The root and every module instance below it; a call that cannot be expanded or loaded is yielded as
+    (parent, call name, why)."""
+    yield root
+    for name, _call, expansion in root.children():
+        if expansion.unknown is not None and not expansion.instances:
+            yield (root, name, expansion.unknown)
+            continue
+        for key, _ in expansion.instances:
+            child = root.child(name, key)
+            if isinstance(child, Unknown):
+                yield (root, name, child)
+                continue
+            yield from walk_instances(child)
+
+
+def import_targets(root: ModuleInstance) -> set[str]:
+    """Addresses that root ``import`` blocks target, with ``for_each`` expanded."""
+    out: set[str] = set()
+    for block in root.module.imports:
+        to = block.attr("to")
+        if to is None:
+            continue
+        for _key, bindings in root.expand(block).instances:
+            address = _render_address(to.expr, root, bindings)
+            if address:
+                out.add(address)
+    return out
+
+
+def _render_address(expr: Expr, inst: ModuleInstance, bindings: dict[str, Any]) -> str | None:
+    """The address text of ``to = module.a["x"].aws_kinesis_stream.s[each.key]``, with its keys evaluated."""
+    if expr.node is None:
+        return str(expr.value) if isinstance(expr.value, str) else None
+    parts: list[str] = []
+    src = expr.src
+    for child in expr.node.children:
+        if child.type == "variable_expr":
+            parts.append(src[child.start_byte:child.end_byte].decode())
+        elif child.type == "get_attr":
+            parts.append("." + src[child.start_byte:child.end_byte].decode().lstrip(".").strip())
+        elif child.type == "index":
+            inner = [c for c in child.children[0].children if c.type == "expression"]
+            if not inner:
+                return None
+            value = inst.evaluator.eval(type(expr)(expr.file, expr.line, inner[0], src=src), bindings)
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                return None
+            parts.append(instance_key(value))
+    return "".join(parts)
+
+
+def streams_of(inst: ModuleInstance, imports: set[str]) -> Iterator[Stream]:
+    """The streams one module instance declares."""
+    for name, block in inst.module.resources_of(STREAM_TYPE):
+        base = f"{inst.path}.{STREAM_TYPE}.{name}" if inst.path else f"{STREAM_TYPE}.{name}"
+        expansion = inst.expand(block)
+        rules = suppressions_for(block)
+        if expansion.unknown is not None and not expansion.instances:
+            yield _unknown_stream(base, block, expansion.unknown, rules)
+            continue
+        for key, bindings in expansion.instances:
+            address = base + instance_key(key)
+            importing = address in imports or (key is None and base in imports)
+            yield stream_instance(inst, block, address, bindings, importing, rules, expansion.unknown)
+    for unread in inst.module.unread_streams:
+        address = f"{inst.path}.{STREAM_TYPE}.{unread.name}" if inst.path else f"{STREAM_TYPE}.{unread.name}"
+        yield Stream(address, STREAM_TYPE, Location(SourceKind.TERRAFORM, unread.file.display, unread.line),
+                     Unknown(unread.reason, "fix the syntax error (terraform validate shows it)"))
+
+
+def _unknown_stream(address: str, block: Block, why: Unknown, rules: tuple[SuppressionRule, ...]) -> Stream:
+    return Stream(address, STREAM_TYPE, _location(block), why, suppressions=rules)
+
+
+def _location(block: Block) -> Location:
+    return Location(SourceKind.TERRAFORM, block.file.display, block.line, block.end_line)
+
+
+def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: dict[str, Any], importing: bool,
+                    rules: tuple[SuppressionRule, ...], expansion_unknown: Unknown | None) -> Stream:
+    """One stream instance in the model."""
+    provider = provider_of(block, inst)
+    region = inst.provider_region(provider)
+    facts: dict[str, Any] = {"provider": provider}
+    if expansion_unknown is not None:
+        facts["instances"] = expansion_unknown.reason + "; judged once for every instance"
+    if block.has_error:
+        why = Unknown(f"the block has a syntax error ({block.file.display}:{block.line}-{block.end_line})",
+                      "fix the syntax error (terraform validate shows it)")
+        return Stream(address, STREAM_TYPE, _location(block), why, region=region, importing=importing,
+                      suppressions=rules, facts=facts)
+    enc_attr = block.attr("encryption_type")
+    encryption: str | None | Unknown = None
+    if enc_attr is not None:
+        facts["encryption_type_expression"] = enc_attr.expr.text
+        encryption = _encryption_type(inst.eval(enc_attr.expr, bindings), enc_attr.expr)
+    key_attr = block.attr("kms_key_id")
+    reference: str | None | Unknown = None
+    key: Key | None = None
+    if key_attr is not None:
+        facts["kms_key_id_expression"] = key_attr.expr.text
+        reference, key = _key(inst, inst.eval(key_attr.expr, bindings), key_attr.expr, region)
+    name_attr = block.attr("name")
+    name = inst.eval(name_attr.expr, bindings) if name_attr is not None else None
+    return Stream(
+        address, STREAM_TYPE, _location(block), encryption, reference, key, region,
+        name=name if isinstance(name, str) else None, importing=importing, suppressions=rules, facts=facts,
+    )
+
+
+def _encryption_type(value: Any, expr: Expr) -> str | None | Unknown:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Unknown):
+        return Unknown(f"encryption_type = {expr.text}: {value.reason}", value.resolve)
+    if isinstance(value, Computed):
+        return Unknown(f"encryption_type = {expr.text} is only known after apply", "scan the plan JSON")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return Unknown(f"encryption_type = {expr.text} is not a string")
+
+
+def _key(inst: ModuleInstance, value: Any, expr: Expr, region: str | OutOfReach) -> tuple[str | None | Unknown,
+                                                                                          Key | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, Unknown):
+        return Unknown(f"kms_key_id = {expr.text}: {value.reason}", value.resolve), None
+    if isinstance(value, str):
+        return value, (key_from_literal(value, region, inst) if value.strip() else None)
+    if isinstance(value, Computed):
+        given = key_ref_is_given(value)
+        if given is None:
+            return Unknown(f"kms_key_id = {expr.text} is only known after apply and references no KMS key",
+                           "scan the plan JSON"), None
+        reference = value.text[2:-1] if value.text.startswith("${") and value.text.endswith("}") else value.text
+        return reference, key_from_ref(given, reference, inst)
+    return Unknown(f"kms_key_id = {expr.text} is not a string"), None
+
+
+def suppressions_for(block: Block) -> tuple[SuppressionRule, ...]:
+    """Suppression comments inside the block, or in the comment lines right above it."""
+    lines = block.file.lines
+    first = block.line - 1
+    while first > 0 and lines[first - 1].lstrip().startswith(("#", "//")):
+        first -= 1
+    rules: list[SuppressionRule] = []
+    for idx in range(first, min(block.end_line, len(lines))):
+        text = lines[idx]
+        m = _SUPPRESSION_HINT.search(text)
+        if m is None:
+            continue
+        rule = parse_comment(text[m.start():], idx + 1)
+        if rule is not None:
+            rules.append(rule)
+    return tuple(rules)
