@@ -9,8 +9,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-import report_cases as rc
 
+import report_cases as rc
 from sseguard.report import asff
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "reports" / "asff-finding.schema.json").read_text("utf-8"))

@@ -7,7 +7,6 @@ import io
 from dataclasses import replace
 
 import report_cases as rc
-
 from sseguard.control.codes import CODES
 from sseguard.report import FORMATS
 from sseguard.report.csv_format import COLUMNS

@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import report_cases as rc
-
 from sseguard.report import FORMATS
 
 

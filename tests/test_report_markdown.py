@@ -1,7 +1,7 @@
 """Markdown PR comment: a golden file, the section order, escaping of hostile values, and --quiet.
 
-Regenerate the golden file after an intended change with ``SSEGUARD_UPDATE_GOLDEN=1 pytest tests/test_report_markdown.py``
-and review the diff.
+Regenerate the golden file after an intended change with
+``SSEGUARD_UPDATE_GOLDEN=1 pytest tests/test_report_markdown.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import report_cases as rc
-
 from sseguard.model import Stream
 from sseguard.report import FORMATS, RenderOptions, markdown
 
@@ -38,7 +37,8 @@ def test_sections_in_order_and_passes_folded() -> None:
     assert failing.index("aws_kinesis_stream.plain") < failing.index("aws_kinesis_stream.moved_key")
     # The also-failing KSSE014 is listed with its fix too, since fixing the primary code alone leaves it failing.
     assert "- **KSSE014 key-unusable**: Enable the key" in failing
-    assert "| status | streams |\n|---|---|\n| ❌ fail | 5 |\n| ❓ unknown | 2 |\n| 🔕 suppressed | 1 |\n| ✅ pass | 2 |" in text
+    assert ("| status | streams |\n|---|---|\n| ❌ fail | 5 |\n| ❓ unknown | 2 |\n| 🔕 suppressed | 1 |\n"
+            "| ✅ pass | 2 |") in text
 
 
 def test_quiet_leaves_out_passes() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-import report_cases as rc
 
+import report_cases as rc
 from sseguard.control.codes import CODES
 from sseguard.model import InputError
 from sseguard.report import FORMATS, sarif
@@ -79,7 +79,7 @@ def test_results_levels_and_advisory_notes(validator: jsonschema.Draft4Validator
     rules = data["runs"][0]["tool"]["driver"]["rules"]
     for result in data["runs"][0]["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
-    moved = [r for r in data["runs"][0]["results"] if r["ruleId"] == "KSSE011"][0]
+    moved = next(r for r in data["runs"][0]["results"] if r["ruleId"] == "KSSE011")
     assert "Also failing: KSSE014" in moved["message"]["text"]
     assert moved["properties"]["evidence"]["also_failing"] == ["KSSE014"]
 
