@@ -31,7 +31,10 @@ def default_db_path() -> Path:
 
 
 def git_commit(path: Path, timeout: float = GIT_TIMEOUT) -> dict[str, str] | None:
-    """The commit checked out where ``path`` lies, and the checkout's root; None outside git or without git."""
+    """The commit checked out where ``path`` lies, and the checkout's root; None when the path does not exist, is
+    outside a git checkout, or git is not installed (or takes longer than ``timeout``)."""
+    if not path.exists():
+        return None
     folder = path if path.is_dir() else path.parent
     try:
         done = subprocess.run(

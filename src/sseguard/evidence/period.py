@@ -1,0 +1,373 @@
+"""The period report: what the history says about every stream over a span of days (UTC).
+
+A day's status for a stream is the status of its last observation that day. A day with no run at all is a coverage
+gap (``not-scanned``); a day with runs that did not see the stream is ``not-seen``. Neither is ever counted as
+compliant. A failure episode starts at the first ``fail`` and ends at the first ``pass`` after it (the fix);
+``unknown`` and ``suppressed`` observations neither start nor end one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sseguard import __version__
+from sseguard.evidence.store import History, Row, VerifyResult, day_start, format_time, parse_time
+
+SCHEMA_ID = "sseguard/evidence-period/v1"
+NOT_SCANNED = "not-scanned"
+NOT_SEEN = "not-seen"
+DAY_STATUSES = ("pass", "fail", "unknown", "suppressed", NOT_SEEN, NOT_SCANNED)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One finding of one run for a stream."""
+
+    at: str
+    seq: int
+    run_id: str
+    status: str
+    code: str
+    message: str
+    suppression: dict[str, Any] | None
+    notes: tuple[str, ...]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Observation:
+        data = row.data()
+        suppression = data.get("suppression")
+        notes = (data.get("evidence") or {}).get("suppression_notes") or []
+        return cls(row.recorded_at, row.seq, row.run_id, str(row.status), str(data.get("code", "")),
+                   str(data.get("message", "")), suppression if isinstance(suppression, dict) else None,
+                   tuple(str(n) for n in notes))
+
+    @property
+    def day(self) -> dt.date:
+        return parse_time(self.at).date()
+
+
+@dataclass(frozen=True)
+class DayCell:
+    """A stream on one day: the last status that day (or a gap), its code, and how many observations it had."""
+
+    day: dt.date
+    status: str
+    code: str | None = None
+    observations: int = 0
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A stretch of non-compliance: from the first fail to the first pass after it (None while still failing)."""
+
+    code: str
+    failed_since: str
+    fixed_at: str | None
+    fixed_by_run: str | None
+    started_before_period: bool
+
+    @property
+    def time_to_fix_seconds(self) -> int | None:
+        if self.fixed_at is None:
+            return None
+        return int((parse_time(self.fixed_at) - parse_time(self.failed_since)).total_seconds())
+
+    def to_dict(self) -> dict[str, Any]:
+        seconds = self.time_to_fix_seconds
+        return {
+            "code": self.code,
+            "failed_since": self.failed_since,
+            "started_before_period": self.started_before_period,
+            "fixed_at": self.fixed_at,
+            "fixed_by_run": self.fixed_by_run,
+            "time_to_fix_seconds": seconds,
+            "time_to_fix": human_duration(seconds) if seconds is not None else None,
+        }
+
+
+@dataclass
+class SuppressionSpan:
+    """A suppression seen in force on a stream: the rule and the first and last time it was applied."""
+
+    kind: str
+    code: str
+    reason: str
+    expires: str | None
+    first_seen: str
+    last_seen: str
+    observations: int = 1
+
+    def to_dict(self, end: dt.date) -> dict[str, Any]:
+        expired = False
+        if self.expires:
+            try:
+                expired = dt.date.fromisoformat(self.expires) <= end
+            except ValueError:
+                expired = False
+        return {"kind": self.kind, "code": self.code, "reason": self.reason, "expires": self.expires,
+                "expires_within_period": expired, "first_seen": self.first_seen, "last_seen": self.last_seen,
+                "observations": self.observations}
+
+
+@dataclass
+class StreamPeriod:
+    """One stream over the period."""
+
+    control: str
+    address: str
+    source_kind: str
+    location: str
+    resource: dict[str, Any]
+    source: dict[str, Any]
+    timeline: list[DayCell]
+    episodes: list[Episode]
+    suppressions: list[SuppressionSpan]
+    notes: list[str]
+    before: Observation | None
+    last: Observation
+
+    def day_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(DAY_STATUSES, 0)
+        for cell in self.timeline:
+            counts[cell.status] += 1
+        return counts
+
+    @property
+    def non_compliant_days(self) -> int:
+        """Days whose last status was ``fail``."""
+        return self.day_counts()["fail"]
+
+    @property
+    def compliant_all_period(self) -> bool:
+        """True only when every day of the period ended in a pass: a gap or an unknown day breaks it."""
+        return all(cell.status == "pass" for cell in self.timeline)
+
+    def to_dict(self, end: dt.date) -> dict[str, Any]:
+        fixes = [e for e in self.episodes if e.fixed_at is not None]
+        return {
+            "control": self.control,
+            "address": self.address,
+            "source_kind": self.source_kind,
+            "location": self.location,
+            "resource": self.resource,
+            "source": self.source,
+            "compliant_all_period": self.compliant_all_period,
+            "day_counts": self.day_counts(),
+            "non_compliant_days": self.non_compliant_days,
+            "status_before_period": (
+                {"status": self.before.status, "code": self.before.code, "at": self.before.at}
+                if self.before else None
+            ),
+            "last_status": {"status": self.last.status, "code": self.last.code, "at": self.last.at,
+                            "message": self.last.message},
+            "fixed_at": fixes[-1].fixed_at if fixes else None,
+            "episodes": [e.to_dict() for e in self.episodes],
+            "suppressions": [s.to_dict(end) for s in self.suppressions],
+            "suppression_notes": self.notes,
+            "timeline": [{"date": c.day.isoformat(), "status": c.status, "code": c.code,
+                          "observations": c.observations} for c in self.timeline],
+        }
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run in the period, as its header row tells it."""
+
+    run_id: str
+    recorded_at: str
+    command: str
+    inputs: list[str]
+    accounts: list[str]
+    regions: list[str]
+    git_commit: str | None
+    tool_version: str
+    finding_count: int
+    summary: dict[str, int]
+    seq: int
+
+    @classmethod
+    def from_row(cls, row: Row) -> RunInfo:
+        data = row.data()
+        git = data.get("git") or {}
+        return cls(row.run_id, row.recorded_at, str(data.get("command", "")), list(data.get("inputs") or []),
+                   list(data.get("accounts") or []), list(data.get("regions") or []),
+                   git.get("commit") if isinstance(git, dict) else None,
+                   str((data.get("tool") or {}).get("version", "")), int(data.get("finding_count") or 0),
+                   dict(data.get("summary") or {}), row.seq)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "recorded_at": self.recorded_at, "command": self.command,
+                "inputs": self.inputs, "accounts": self.accounts, "regions": self.regions,
+                "git_commit": self.git_commit, "tool_version": self.tool_version,
+                "finding_count": self.finding_count, "summary": self.summary, "seq": self.seq}
+
+
+@dataclass
+class PeriodReport:
+    """Everything an auditor asks of a period; :meth:`to_dict` is the JSON form every format renders."""
+
+    start: dt.date
+    end: dt.date
+    generated_at: dt.datetime
+    history_path: str
+    integrity: VerifyResult
+    runs: list[RunInfo]
+    streams: list[StreamPeriod]
+    days: list[dt.date] = field(default_factory=list)
+
+    def runs_per_day(self) -> dict[dt.date, int]:
+        counts = dict.fromkeys(self.days, 0)
+        for run in self.runs:
+            counts[parse_time(run.recorded_at).date()] += 1
+        return counts
+
+    def gap_days(self) -> list[dt.date]:
+        """Days with no run at all."""
+        return [d for d, n in self.runs_per_day().items() if n == 0]
+
+    def compliance_over_time(self) -> list[dict[str, Any]]:
+        """Per day: runs, and how many streams ended the day in each status (gaps included)."""
+        per_day = self.runs_per_day()
+        out = []
+        for i, day in enumerate(self.days):
+            counts = dict.fromkeys(DAY_STATUSES, 0)
+            for stream in self.streams:
+                counts[stream.timeline[i].status] += 1
+            out.append({"date": day.isoformat(), "runs": per_day[day], "scanned": per_day[day] > 0, **counts})
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        gaps = self.gap_days()
+        return {
+            "schema": SCHEMA_ID,
+            "tool": {"name": "sseguard", "version": __version__},
+            "generated_at": format_time(self.generated_at),
+            "period": {"from": self.start.isoformat(), "to": self.end.isoformat(), "days": len(self.days),
+                       "timezone": "UTC"},
+            "history": {
+                "path": self.history_path,
+                "rows": self.integrity.rows,
+                "runs": self.integrity.runs,
+                "head_seq": self.integrity.head.seq,
+                "head_hash": self.integrity.head.hash,
+                "chain_intact": self.integrity.ok,
+                "problems": [p.message for p in self.integrity.problems],
+            },
+            "coverage": {
+                "days_scanned": len(self.days) - len(gaps),
+                "days_without_scan": len(gaps),
+                "gap_days": [d.isoformat() for d in gaps],
+            },
+            "summary": self.summary(),
+            "days": self.compliance_over_time(),
+            "runs": [r.to_dict() for r in self.runs],
+            "streams": [s.to_dict(self.end) for s in self.streams],
+        }
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "streams": len(self.streams),
+            "compliant_all_period": sum(1 for s in self.streams if s.compliant_all_period),
+            "with_non_compliant_days": sum(1 for s in self.streams if s.non_compliant_days),
+            "fixed_in_period": sum(1 for s in self.streams if any(e.fixed_at and not _before(e.fixed_at, self.start)
+                                                                    for e in s.episodes)),
+            "still_failing": sum(1 for s in self.streams if s.last.status == "fail"),
+            "with_suppressions": sum(1 for s in self.streams if s.suppressions),
+        }
+
+
+def _before(at: str, day: dt.date) -> bool:
+    return at < day_start(day)
+
+
+def human_duration(seconds: int) -> str:
+    """``2d 3h 5m``; under a minute is ``<1m``."""
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return " ".join(parts) if parts else "<1m"
+
+
+def compute_period(history: History, start: dt.date, end: dt.date, *, now: dt.datetime | None = None) -> PeriodReport:
+    """Build the period report for ``start``..``end`` (inclusive, UTC days) from the history."""
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    lo, hi = day_start(start), day_start(end + dt.timedelta(days=1))
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    runs = [RunInfo.from_row(r) for r in history.rows(kind="run", start=lo, end=hi)]
+    observations: dict[str, list[Observation]] = {}
+    latest_row: dict[str, Row] = {}
+    for row in history.rows(kind="finding", start=lo, end=hi):
+        key = str(row.stream_key)
+        observations.setdefault(key, []).append(Observation.from_row(row))
+        latest_row[key] = row
+    before = {k: Observation.from_row(r) for k, r in history.last_before(lo, list(observations)).items()}
+    run_days = {parse_time(r.recorded_at).date() for r in runs}
+    streams = [
+        _stream_period(key, sorted(obs, key=lambda o: (o.at, o.seq)), before.get(key), latest_row[key], days,
+                       run_days)
+        for key, obs in observations.items()
+    ]
+    streams.sort(key=lambda s: (s.address, s.source_kind, s.location))
+    return PeriodReport(start, end, now or dt.datetime.now(dt.UTC), str(history.path), history.verify(), runs,
+                        streams, days)
+
+
+def _stream_period(key: str, obs: list[Observation], before: Observation | None, latest: Row, days: list[dt.date],
+                   run_days: set[dt.date]) -> StreamPeriod:
+    control, address, source_kind, location = json.loads(key)
+    last_of_day: dict[dt.date, Observation] = {}
+    count_of_day: dict[dt.date, int] = {}
+    for o in obs:
+        last_of_day[o.day] = o
+        count_of_day[o.day] = count_of_day.get(o.day, 0) + 1
+    timeline = []
+    for day in days:
+        seen = last_of_day.get(day)
+        if seen is not None:
+            timeline.append(DayCell(day, seen.status, seen.code, count_of_day[day]))
+        else:
+            timeline.append(DayCell(day, NOT_SEEN if day in run_days else NOT_SCANNED))
+    data = latest.data()
+    return StreamPeriod(
+        control=str(control), address=str(address), source_kind=str(source_kind), location=str(location),
+        resource=dict(data.get("resource") or {}), source=dict(data.get("source") or {}),
+        timeline=timeline, episodes=_episodes(obs, before), suppressions=_suppressions(obs),
+        notes=sorted({n for o in obs for n in o.notes}), before=before, last=obs[-1],
+    )
+
+
+def _episodes(obs: list[Observation], before: Observation | None) -> list[Episode]:
+    out: list[Episode] = []
+    # A stream that was failing at its last scan before the period enters the period failing; its episode is dated
+    # from that scan, which is as far back as the period report looks.
+    opened: Observation | None = before if before is not None and before.status == "fail" else None
+    for o in obs:
+        if o.status == "fail" and opened is None:
+            opened = o
+        elif o.status == "pass" and opened is not None:
+            out.append(Episode(opened.code, opened.at, o.at, o.run_id, opened is before))
+            opened = None
+    if opened is not None:
+        out.append(Episode(opened.code, opened.at, None, None, opened is before))
+    return out
+
+
+def _suppressions(obs: list[Observation]) -> list[SuppressionSpan]:
+    spans: dict[tuple[str, str, str, str | None], SuppressionSpan] = {}
+    for o in obs:
+        if o.status != "suppressed" or o.suppression is None:
+            continue
+        s = o.suppression
+        ident = (str(s.get("kind", "")), o.code, str(s.get("reason", "")), s.get("expires"))
+        span = spans.get(ident)
+        if span is None:
+            spans[ident] = SuppressionSpan(ident[0], o.code, ident[2], ident[3], o.at, o.at)
+        else:
+            span.last_seen = o.at
+            span.observations += 1
+    return list(spans.values())

@@ -1,0 +1,248 @@
+"""The period report's formats: JSON (the full record), CSV (one row per stream and day), Markdown and a
+self-contained HTML page (no scripts, styles inline, no network fetches)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sseguard.evidence.period import NOT_SCANNED, NOT_SEEN, PeriodReport
+from sseguard.report.html import mapping_section
+
+TIMELINE_CHARS = {"pass": "P", "fail": "F", "unknown": "U", "suppressed": "S", NOT_SEEN: "-", NOT_SCANNED: "."}
+TIMELINE_LEGEND = ("P pass, F fail, U unknown, S suppressed, - not seen by that day's runs, . no scan that day; "
+                   "a space every 7 days")
+CSV_COLUMNS = ("control", "address", "resource_type", "source_kind", "location", "date", "day_status", "code",
+               "observations")
+_COLORS = {"pass": "#2e7d32", "suppressed": "#1565c0", "unknown": "#f9a825", "fail": "#c62828",
+           NOT_SEEN: "#9e9e9e", NOT_SCANNED: "#e0e0e0"}
+
+
+def render_json(report: PeriodReport) -> str:
+    """The whole period report as indented JSON."""
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(report: PeriodReport) -> str:
+    """One row per stream and day: the day's last status (or the gap) and its code."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in report.streams:
+        for cell in s.timeline:
+            writer.writerow([s.control, s.address, s.resource.get("type") or "", s.source_kind, s.location,
+                             cell.day.isoformat(), cell.status, cell.code or "", cell.observations])
+    return out.getvalue()
+
+
+def timeline_text(statuses: list[str]) -> str:
+    """A stream's days as one character each (see ``TIMELINE_LEGEND``), a space after every seventh day."""
+    chars = "".join(TIMELINE_CHARS[s] for s in statuses)
+    return " ".join(chars[i:i + 7] for i in range(0, len(chars), 7))
+
+
+def _md(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _integrity_line(data: dict[str, Any]) -> list[str]:
+    h = data["history"]
+    if h["chain_intact"]:
+        return [f"History: {h['runs']} runs, {h['rows']} rows, hash chain intact (head row {h['head_seq']}, "
+                f"sha256 `{h['head_hash']}`)."]
+    lines = [f"**History hash chain BROKEN** ({len(h['problems'])} problems); this report cannot be trusted:"]
+    lines.extend(f"- {_md(p)}" for p in h["problems"])
+    return lines
+
+
+def render_markdown(report: PeriodReport) -> str:
+    """A readable summary: coverage, one line per stream with its day-by-day timeline, fixes and suppressions."""
+    data = report.to_dict()
+    cov = data["coverage"]
+    sm = data["summary"]
+    lines = [f"# Kinesis stream encryption evidence, {data['period']['from']} to {data['period']['to']} (UTC)", ""]
+    lines += _integrity_line(data)
+    lines.append("")
+    gaps = ", ".join(cov["gap_days"]) if cov["gap_days"] else "none"
+    lines.append(f"Coverage: {cov['days_scanned']} of {data['period']['days']} days scanned; days without a scan: "
+                 f"{gaps}. A day without a scan is a gap, never a pass.")
+    lines += ["", "| streams | compliant all period | with non-compliant days | fixed in period | still failing | "
+                  "with suppressions |", "|---|---|---|---|---|---|",
+              f"| {sm['streams']} | {sm['compliant_all_period']} | {sm['with_non_compliant_days']} | "
+              f"{sm['fixed_in_period']} | {sm['still_failing']} | {sm['with_suppressions']} |", ""]
+    lines += ["## Streams", "", f"Timeline, one character per day: {TIMELINE_LEGEND}.", "",
+              "| stream | source | timeline | compliant all period | non-compliant days | gap days | last status | "
+              "fixed at | time to fix |", "|---|---|---|---|---|---|---|---|---|"]
+    for s in data["streams"]:
+        counts = s["day_counts"]
+        fixes = [e for e in s["episodes"] if e["fixed_at"]]
+        last = s["last_status"]
+        lines.append(
+            f"| `{_md(s['address'])}` | {_md(s['source_kind'])} {_md(s['location'])} | "
+            f"`{timeline_text([c['status'] for c in s['timeline']])}` | {'yes' if s['compliant_all_period'] else 'no'}"
+            f" | {s['non_compliant_days']} | {counts[NOT_SEEN] + counts[NOT_SCANNED]} | {last['status']} "
+            f"{last['code']} | {_md(fixes[-1]['fixed_at']) if fixes else ''} | "
+            f"{_md(fixes[-1]['time_to_fix']) if fixes else ''} |")
+    episodes = [(s, e) for s in data["streams"] for e in s["episodes"]]
+    if episodes:
+        lines += ["", "## Failure episodes", "", "| stream | code | failed since | fixed at | time to fix |",
+                  "|---|---|---|---|---|"]
+        for s, e in episodes:
+            since = e["failed_since"] + (" (before the period)" if e["started_before_period"] else "")
+            lines.append(f"| `{_md(s['address'])}` | {e['code']} | {since} | {e['fixed_at'] or 'not fixed'} | "
+                         f"{e['time_to_fix'] or ''} |")
+    sups = [(s, x) for s in data["streams"] for x in s["suppressions"]]
+    if sups:
+        lines += ["", "## Suppressions in force", "",
+                  "| stream | code | kind | reason | expires | first seen | last seen |",
+                  "|---|---|---|---|---|---|---|"]
+        for s, x in sups:
+            expires = (x["expires"] or "never") + (" (within the period)" if x["expires_within_period"] else "")
+            lines.append(f"| `{_md(s['address'])}` | {x['code']} | {x['kind']} | {_md(x['reason'])} | {expires} | "
+                         f"{x['first_seen']} | {x['last_seen']} |")
+    notes = [(s, n) for s in data["streams"] for n in s["suppression_notes"]]
+    if notes:
+        lines += ["", "## Suppressions not applied", ""]
+        lines += [f"- `{_md(s['address'])}`: {_md(n)}" for s, n in notes]
+    lines += ["", "## Runs", "", "| recorded at | run | command | inputs | git commit | findings |",
+              "|---|---|---|---|---|---|"]
+    for r in data["runs"]:
+        lines.append(f"| {r['recorded_at']} | {r['run_id']} | {r['command']} | {_md(', '.join(r['inputs']))} | "
+                     f"{r['git_commit'] or ''} | {r['finding_count']} |")
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em;color:#212121}
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;
+vertical-align:top}th{background:#f5f5f5}code{font-size:90%}
+.ok{background:#e8f5e9;border:1px solid #2e7d32;padding:8px}.broken{background:#ffebee;border:2px solid #c62828;
+padding:8px}.cells{white-space:nowrap}.cell{display:inline-block;width:12px;height:16px;margin-right:1px}
+.legend span{margin-right:1em}
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _chart(days: list[dict[str, Any]]) -> str:
+    """A stacked bar per day: streams by status; a day without a scan is a full-height pale bar marked as a gap."""
+    order = ["pass", "suppressed", "unknown", "fail", NOT_SEEN, NOT_SCANNED]
+    total = max((sum(d[s] for s in order) for d in days), default=0) or 1
+    width, height, bar = max(len(days) * 14, 200), 120, 10
+    parts = [f'<svg role="img" aria-label="compliance over time" width="{width}" height="{height + 20}" '
+             f'xmlns="http://www.w3.org/2000/svg">']
+    for i, d in enumerate(days):
+        x = i * 14 + 2
+        y = float(height)
+        for status in order:
+            n = d[status]
+            if not n:
+                continue
+            h = height * n / total
+            y -= h
+            parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}" fill="{_COLORS[status]}">'
+                         f'<title>{_e(d["date"])}: {n} {status}</title></rect>')
+        if not d["scanned"] and not any(d[s] for s in order):
+            parts.append(f'<rect x="{x}" y="0" width="{bar}" height="{height}" fill="{_COLORS[NOT_SCANNED]}">'
+                         f'<title>{_e(d["date"])}: no scan</title></rect>')
+    if days:
+        parts.append(f'<text x="2" y="{height + 15}" font-size="10">{_e(days[0]["date"])}</text>')
+        parts.append(f'<text x="{width - 2}" y="{height + 15}" font-size="10" text-anchor="end">'
+                     f'{_e(days[-1]["date"])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    """A table whose cells are already-escaped HTML."""
+    out = ["<table><thead><tr>", *(f"<th>{h}</th>" for h in head), "</tr></thead><tbody>"]
+    for row in rows:
+        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def render_html(report: PeriodReport) -> str:
+    """One self-contained page: integrity, coverage, a chart of compliance over time, every stream's timeline,
+    failure episodes, suppressions, the runs behind them, and the framework mapping table.
+
+    The scan report's chart (``report.html.history_chart``) spans only the days it is given, so leading and
+    trailing days without a scan would vanish; this page draws every day of the period, gaps included."""
+    data = report.to_dict()
+    h = data["history"]
+    cov = data["coverage"]
+    period = f"{data['period']['from']} to {data['period']['to']} (UTC)"
+    body = [f"<h1>Kinesis stream encryption evidence, {_e(period)}</h1>"]
+    if h["chain_intact"]:
+        body.append(f'<p class="ok" id="integrity">History: {h["runs"]} runs, {h["rows"]} rows, hash chain intact '
+                    f'(head row {h["head_seq"]}, sha256 <code>{_e(h["head_hash"])}</code>).</p>')
+    else:
+        items = "".join(f"<li>{_e(p)}</li>" for p in h["problems"])
+        body.append(f'<div class="broken" id="integrity"><strong>History hash chain BROKEN</strong>: this report '
+                    f"cannot be trusted.<ul>{items}</ul></div>")
+    gaps = ", ".join(cov["gap_days"]) or "none"
+    body.append(f'<p id="coverage">Coverage: {cov["days_scanned"]} of {data["period"]["days"]} days scanned; days '
+                f"without a scan: {_e(gaps)}. A day without a scan is a gap, never a pass.</p>")
+    sm = data["summary"]
+    body.append(_table(["streams", "compliant all period", "with non-compliant days", "fixed in period",
+                        "still failing", "with suppressions"],
+                       [[str(sm[k]) for k in ("streams", "compliant_all_period", "with_non_compliant_days",
+                                              "fixed_in_period", "still_failing", "with_suppressions")]]))
+    body.append("<h2>Compliance over time</h2>" + _chart(data["days"]))
+    legend = "".join(f'<span><i class="cell" style="background:{c}"></i> {_e(s)}</span>' for s, c in _COLORS.items())
+    body.append(f'<p class="legend">{legend}</p>')
+    rows = []
+    for s in data["streams"]:
+        cells = "".join(
+            f'<i class="cell" style="background:{_COLORS[c["status"]]}" title="{_e(c["date"])}: {_e(c["status"])}'
+            f'{" " + _e(c["code"]) if c["code"] else ""}"></i>' for c in s["timeline"])
+        fixes = [e for e in s["episodes"] if e["fixed_at"]]
+        counts = s["day_counts"]
+        rows.append([f"<code>{_e(s['address'])}</code>", f"{_e(s['source_kind'])} {_e(s['location'])}",
+                     f'<span class="cells">{cells}</span>', "yes" if s["compliant_all_period"] else "no",
+                     str(s["non_compliant_days"]), str(counts[NOT_SEEN] + counts[NOT_SCANNED]),
+                     f"{_e(s['last_status']['status'])} {_e(s['last_status']['code'])}",
+                     _e(fixes[-1]["fixed_at"]) if fixes else "", _e(fixes[-1]["time_to_fix"]) if fixes else ""])
+    body.append('<h2>Streams</h2><div id="streams">' + _table(
+        ["stream", "source", "timeline", "compliant all period", "non-compliant days", "gap days", "last status",
+         "fixed at", "time to fix"], rows) + "</div>")
+    episodes = [[f"<code>{_e(s['address'])}</code>", _e(e["code"]),
+                 _e(e["failed_since"]) + (" (before the period)" if e["started_before_period"] else ""),
+                 _e(e["fixed_at"] or "not fixed"), _e(e["time_to_fix"] or "")]
+                for s in data["streams"] for e in s["episodes"]]
+    if episodes:
+        body.append("<h2>Failure episodes</h2>" + _table(["stream", "code", "failed since", "fixed at",
+                                                           "time to fix"], episodes))
+    sups = [[f"<code>{_e(s['address'])}</code>", _e(x["code"]), _e(x["kind"]), _e(x["reason"]),
+             _e(x["expires"] or "never") + (" (within the period)" if x["expires_within_period"] else ""),
+             _e(x["first_seen"]), _e(x["last_seen"])] for s in data["streams"] for x in s["suppressions"]]
+    if sups:
+        body.append("<h2>Suppressions in force</h2>" + _table(
+            ["stream", "code", "kind", "reason", "expires", "first seen", "last seen"], sups))
+    notes = [f"<li><code>{_e(s['address'])}</code>: {_e(n)}</li>" for s in data["streams"]
+             for n in s["suppression_notes"]]
+    if notes:
+        body.append("<h2>Suppressions not applied</h2><ul>" + "".join(notes) + "</ul>")
+    runs = [[_e(r["recorded_at"]), _e(r["run_id"]), _e(r["command"]), _e(", ".join(r["inputs"])),
+             _e(r["git_commit"] or ""), str(r["finding_count"])] for r in data["runs"]]
+    body.append("<h2>Runs</h2>" + _table(["recorded at", "run", "command", "inputs", "git commit", "findings"], runs))
+    body.append(mapping_section())
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>sseguard evidence {_e(period)}</title><style>{_CSS}</style></head><body>"
+            + "\n".join(body) + f"<footer><p>sseguard {_e(data['tool']['version'])}, generated "
+            f"{_e(data['generated_at'])}</p></footer></body></html>\n")
+
+
+PERIOD_FORMATS: dict[str, Callable[[PeriodReport], str]] = {
+    "json": render_json,
+    "csv": render_csv,
+    "md": render_markdown,
+    "html": render_html,
+}
