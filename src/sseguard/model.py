@@ -121,8 +121,8 @@ class Stream:
     address: str
     resource_type: str
     location: Location
-    encryption_type: str | None | Unknown
-    key_reference: str | None | Unknown = None
+    encryption_type: str | Unknown | None
+    key_reference: str | Unknown | None = None
     key: Key | None = None
     region: str | Unknown | OutOfReach = OutOfReach("the stream's region is not known")
     account: str | None = None

@@ -184,7 +184,8 @@ def _key_failure_message(code: str, stream: Stream, key: Key | None) -> str:
     if code == "KSSE012":
         return f"the policy of key {key.reference} allows no principal kms:GenerateDataKey and kms:Decrypt"
     if code == "KSSE013":
-        return f"the policy of key {key.reference} does not allow kinesis.amazonaws.com kms:GenerateDataKey and kms:Decrypt"
+        return (f"the policy of key {key.reference} does not allow kinesis.amazonaws.com kms:GenerateDataKey and "
+                "kms:Decrypt")
     state = key.state.value if isinstance(key.state, KeyState) else str(key.state)
     return f"key {key.reference} is not usable: {state}"
 

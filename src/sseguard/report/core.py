@@ -46,9 +46,8 @@ class Report:
         level = FAIL_ON_LEVELS.index(fail_on)
         out = []
         for f in self.findings:
-            if f.status is Status.FAIL or (f.status is Status.UNKNOWN and level >= 1):
-                out.append(f)
-            elif f.status is Status.PASS and level >= 2 and f.verdict.advisories:
+            advisory = f.status is Status.PASS and bool(f.verdict.advisories)
+            if f.status is Status.FAIL or (f.status is Status.UNKNOWN and level >= 1) or (advisory and level >= 2):
                 out.append(f)
         return out
 

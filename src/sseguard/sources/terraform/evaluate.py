@@ -14,8 +14,15 @@ from typing import Any, Protocol
 import tree_sitter
 
 from sseguard.model import Unknown
-from sseguard.sources.terraform.hcl import Expr, SourceFile, parse_template_string, unescape
-from sseguard.sources.terraform.values import Computed, EvalError, first_unknown, to_text, type_name
+from sseguard.sources.terraform.hcl import (
+    Expr,
+    HclSyntaxError,
+    SourceFile,
+    parse_template_string,
+    parse_template_text,
+    unescape,
+)
+from sseguard.sources.terraform.values import Computed, EvalError, to_text, type_name
 
 Value = Any
 Bindings = dict[str, Value]
@@ -100,7 +107,7 @@ class Evaluator:
         steps = [_step(c, expr) for c in kids[1:]]
         if head.type == "variable_expr":
             name = self._text(head, expr)
-            if name in b and (not steps or name in ("count", "each") or True):
+            if name in b:  # count, each, a for-expression variable, a dynamic block iterator
                 value: Value = b[name]
                 used = 0
                 if name in ("count", "each") and isinstance(value, dict) and steps and steps[0].kind == "attr":
@@ -306,8 +313,6 @@ class Evaluator:
                 continue
             if name == "can":
                 return value if isinstance(value, Unknown) else True
-            if isinstance(value, Unknown) or first_unknown(value) is None:
-                return value
             return value
         if name == "can":
             return False
@@ -359,9 +364,9 @@ class Evaluator:
 
     def _for(self, node: tree_sitter.Node, expr: Expr, b: Bindings) -> Value:
         inner = node.children[0]
-        intro = [c for c in inner.children if c.type == "for_intro"][0]
+        intro = next(c for c in inner.children if c.type == "for_intro")
         names = [self._text(c, expr) for c in intro.children if c.type == "identifier"]
-        source = self._expression([c for c in intro.children if c.type == "expression"][0], expr, b)
+        source = self._expression(next(c for c in intro.children if c.type == "expression"), expr, b)
         if isinstance(source, Unknown):
             return source
         if isinstance(source, Computed):
@@ -387,7 +392,7 @@ class Evaluator:
             else:
                 local[names[0]] = v
             if cond:
-                keep = self._expression([c for c in cond[0].children if c.type == "expression"][0], expr, local)
+                keep = self._expression(next(c for c in cond[0].children if c.type == "expression"), expr, local)
                 if isinstance(keep, Unknown | Computed):
                     return Unknown(f"the filter of {self._text(node, expr)!r} cannot be decided", "")
                 if not keep:
@@ -439,7 +444,7 @@ def _splat_items(value: Value) -> list[Value] | Unknown | Computed:
 def _step(node: tree_sitter.Node, expr: Expr) -> Step:
     t = node.type
     if t == "get_attr":
-        ident = [c for c in node.children if c.type == "identifier"][0]
+        ident = next(c for c in node.children if c.type == "identifier")
         return Step("attr", name=expr.src[ident.start_byte:ident.end_byte].decode())
     if t == "index":
         inner = node.children[0]
@@ -527,19 +532,11 @@ _DISPATCH: dict[str, Callable[[Evaluator, tree_sitter.Node, Expr, Bindings], Val
 
 def evaluate_string_file(text: str, file: SourceFile, line: int, evaluator: Evaluator, bindings: Bindings) -> Value:
     """Evaluate a whole text as a template (``templatefile``)."""
-    marker = "SSEGUARD_TEMPLATE_END"
-    while marker in text:
-        marker += "_"
-    wrapped = f"v = <<{marker}\n{text}\n{marker}\n".encode()
-    from sseguard.sources.terraform.hcl import _PARSER
-
-    tree = _PARSER.parse(wrapped)
-    root = tree.root_node
-    if root.has_error:
-        raise EvalError("the template file has a syntax error")
-    attr = root.children[0].children[0]
-    node = [c for c in attr.children if c.type == "expression"][0]
-    value = evaluator.eval(Expr(file, line, node, src=wrapped), bindings)
+    try:
+        expr = parse_template_text(text, file, line)
+    except HclSyntaxError as err:
+        raise EvalError(f"the template file has a syntax error: {err}") from None
+    value = evaluator.eval(expr, bindings)
     if isinstance(value, str) and value.endswith("\n") and not text.endswith("\n"):
         value = value[:-1]
     return value

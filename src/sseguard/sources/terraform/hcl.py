@@ -193,44 +193,57 @@ def _only_block(root: tree_sitter.Node) -> tree_sitter.Node | None:
 
 
 # terraform fmt puts every top-level block header at column 0 and its closing brace alone at column 0. The
-# splitter relies on that to find blocks without parsing; anything it cannot account for sends the file to the
-# full parser, and every block it finds is checked when parsed on its own.
-_HEADER = re.compile(rb'^([A-Za-z_][\w-]*)((?:[ \t]+(?:"[^"\\\n$%]*"|[A-Za-z_][\w-]*))*)[ \t]*\{', re.M)
-_CLOSE = re.compile(rb"^\}[ \t]*(?:(?:#|//)[^\n]*)?$", re.M)
+# splitter relies on that to find blocks without parsing: one regex pass finds the lines that start at column 0
+# with something other than a comment. Anything it cannot account for sends the file to the full parser, and
+# every block it finds is checked when parsed on its own.
+_COLUMN0 = re.compile(
+    rb'^(?:(?P<head>([A-Za-z_][\w-]*)((?:[ \t]+(?:"[^"\\\n$%]*"|[A-Za-z_][\w-]*))*)[ \t]*\{(?P<tail>[^\n]*))'
+    rb"|(?P<close>\}[ \t\r]*(?:(?:#|//)[^\n]*)?)"
+    rb"|(?P<other>[^ \t\r\n#/][^\n]*|/[^/*][^\n]*))$",
+    re.M,
+)
 _LABEL = re.compile(rb'"([^"]*)"|([A-Za-z_][\w-]*)')
-_GAP = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+_GAP = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*)*")
 
 
 def _split(file: SourceFile) -> list[Block] | None:
     data = file.data
     blocks: list[Block] = []
-    pos = 0
+    start = -1  # byte offset of the open block's header, -1 outside blocks
+    header: re.Match[bytes] | None = None
+    pos = 0  # end of the last block
     line = 1
-    while True:
-        m = _HEADER.search(data, pos)
-        gap_end = m.start() if m else len(data)
-        if _GAP.fullmatch(data, pos, gap_end) is None:
-            return None
-        if m is None:
-            return blocks
-        line += data.count(b"\n", pos, m.start())
-        eol = data.find(b"\n", m.end())
-        eol = len(data) if eol < 0 else eol
-        tail = data[m.end():eol].strip()
-        if tail and not tail.startswith((b"#", b"//")):
-            if not tail.endswith(b"}") or tail.count(b"{") + 1 != tail.count(b"}"):
+    counted = 0
+    for m in _COLUMN0.finditer(data):
+        if start < 0:
+            if m.lastgroup != "head" or _GAP.fullmatch(data, pos, m.start()) is None:
                 return None
-            end = eol
-        else:
-            close = _CLOSE.search(data, eol)
-            if close is None:
-                return None
-            end = close.end()
-        labels = tuple((g1 or g2).decode("utf-8", "replace") for g1, g2 in _LABEL.findall(m.group(2)))
-        end_line = line + data.count(b"\n", m.start(), end)
-        blocks.append(Block(m.group(1).decode(), labels, file, line, end_line, _chunk=(m.start(), end)))
-        line = end_line
-        pos = end
+            tail = m.group("tail").strip()
+            if tail and not tail.startswith((b"#", b"//")):
+                if not tail.endswith(b"}") or tail.count(b"{") + 1 != tail.count(b"}"):
+                    return None
+                line += data.count(b"\n", counted, m.start())
+                counted = m.start()
+                blocks.append(_chunk_block(file, m, line, line, m.start(), m.end()))
+                pos = m.end()
+                continue
+            start, header = m.start(), m
+            line += data.count(b"\n", counted, start)
+            counted = start
+        elif m.lastgroup == "close":
+            assert header is not None
+            end_line = line + data.count(b"\n", start, m.start())
+            blocks.append(_chunk_block(file, header, line, end_line, start, m.end()))
+            line, counted, pos, start = end_line, m.start(), m.end(), -1
+        # any other line at column 0 inside a block (heredoc text) is the block's business
+    if start >= 0 or _GAP.fullmatch(data, pos) is None:
+        return None
+    return blocks
+
+
+def _chunk_block(file: SourceFile, m: re.Match[bytes], line: int, end_line: int, start: int, end: int) -> Block:
+    labels = tuple((g1 or g2).decode("utf-8", "replace") for g1, g2 in _LABEL.findall(m.group(3)))
+    return Block(m.group(2).decode(), labels, file, line, end_line, _chunk=(start, end))
 
 
 def parse_hcl(file: SourceFile) -> ParsedFile:
@@ -269,12 +282,16 @@ def _block(node: tree_sitter.Node, file: SourceFile, src: bytes, offset: int) ->
 
 
 def _attribute(node: tree_sitter.Node, file: SourceFile, src: bytes, offset: int) -> Attribute | None:
-    name_node = node.children[0]
-    expr_nodes = [c for c in node.children if c.type == "expression"]
-    if not expr_nodes:
+    # an attribute is: identifier "=" expression; child() is far cheaper than materialising .children
+    if node.child_count < 3:
+        return None
+    name_node = node.child(0)
+    expr_node = node.child(2)
+    if name_node is None or expr_node is None or expr_node.type != "expression":
         return None
     line = node.start_point[0] + 1 + offset
-    return Attribute(_text(name_node, src), Expr(file, line, expr_nodes[0], src=src), line)
+    name = src[name_node.start_byte:name_node.end_byte].decode("utf-8", "replace")
+    return Attribute(name, Expr(file, line, expr_node, src=src), line)
 
 
 def _hcl_body(block_node: tree_sitter.Node, file: SourceFile, src: bytes, offset: int) -> Body:
@@ -283,12 +300,14 @@ def _hcl_body(block_node: tree_sitter.Node, file: SourceFile, src: bytes, offset
         if c.type != "body":
             continue
         for item in c.children:
-            if item.type == "attribute":
+            kind = item.type
+            if kind == "attribute":
                 attr = _attribute(item, file, src, offset)
                 if attr is not None:
                     body.attributes[attr.name] = attr
-            elif item.type == "block":
+            elif kind == "block":
                 body.blocks.append(_block(item, file, src, offset))
+        break
     return body
 
 
@@ -322,8 +341,21 @@ def parse_template_string(text: str, file: SourceFile, line: int) -> Expr:
     attr = tree.root_node.children[0].children[0] if tree.root_node.children else None
     if tree.root_node.has_error or attr is None or attr.type != "attribute":
         raise HclSyntaxError(f"invalid template in JSON string {text!r}", line)
-    expr = [c for c in attr.children if c.type == "expression"][0]
+    expr = next(c for c in attr.children if c.type == "expression")
     return Expr(file, line, expr, src=src)
+
+
+def parse_template_text(text: str, file: SourceFile, line: int) -> Expr:
+    """A whole text as a template (a ``templatefile`` body), parsed as a heredoc whose end marker it cannot hold."""
+    marker = "SSEGUARD_TEMPLATE_END"
+    while marker in text:
+        marker += "_"
+    src = f"v = <<{marker}\n{text}\n{marker}\n".encode()
+    root = _PARSER.parse(src).root_node
+    if root.has_error:
+        raise HclSyntaxError("invalid template", _first_error_line(root))
+    attr = root.children[0].children[0]
+    return Expr(file, line, next(c for c in attr.children if c.type == "expression"), src=src)
 
 
 def parse_expression_text(text: str, file: SourceFile, line: int) -> Expr:

@@ -6,6 +6,7 @@ Everything is computed on demand and memoised, so only what a stream needs is ev
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -239,10 +240,8 @@ class ModuleInstance:
                 out[key[7:]] = ("text:TF_VAR_" + key[7:], value)
         d = self.module.dir
         files = [d / "terraform.tfvars", d / "terraform.tfvars.json"]
-        try:
+        with contextlib.suppress(OSError):
             files += sorted(d / n for n in os.listdir(d) if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
-        except OSError:
-            pass
         for f in [*files, *opts.var_files]:
             if f.is_file():
                 out.update(self._read_tfvars(f))

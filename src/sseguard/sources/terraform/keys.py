@@ -18,7 +18,7 @@ KEY_RESOURCE_TYPES = (*_KEY_TYPES, "aws_kms_alias")
 _SCAN_LIVE = "scan the live stream with sseguard aws to check the key's state and policy"
 
 
-def key_ref_is_given(value: Computed) -> Ref | None | bool:
+def key_ref_is_given(value: Computed) -> Ref | bool | None:
     """For a kms_key_id only known after apply: the key resource it references (counts as given), True for a
     reference to something not declared (counts as given: the file was scanned alone), or None (not decidable)."""
     for ref in value.refs:

@@ -68,7 +68,7 @@ class Module:
         """The managed resources of one type, by name (indexed on first use: a tree has many types)."""
         if self._by_type is None:
             self._by_type = {}
-            for (t, name), block in sorted(self.resources.items()):
+            for (t, name), block in self.resources.items():
                 self._by_type.setdefault(t, []).append((name, block))
         return self._by_type.get(rtype, [])
 
@@ -78,14 +78,12 @@ class Module:
 def read_source(path: Path, options: ScanOptions) -> SourceFile:
     """Read a configuration file's bytes, refusing what cannot be Terraform text (huge, binary, not UTF-8)."""
     display = options.display_path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise HclSyntaxError(f"file is {size // (1024 * 1024)} MiB, over the {MAX_FILE_BYTES // (1024 * 1024)} "
-                                 "MiB limit for a configuration file; not read")
-        data = path.read_bytes()
-    except OSError as err:
-        raise HclSyntaxError(f"cannot read: {err.strerror or err}") from None
+    data = _PREREAD.pop(str(path), None)
+    if data is None:
+        data = _read_limited(path)
+    if len(data) > MAX_FILE_BYTES:
+        raise HclSyntaxError(f"file is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit for a configuration "
+                             "file; not read")
     if b"\0" in data:
         raise HclSyntaxError("binary file (contains NUL bytes); not read")
     try:
@@ -94,6 +92,18 @@ def read_source(path: Path, options: ScanOptions) -> SourceFile:
         line = data.count(b"\n", 0, err.start) + 1
         raise HclSyntaxError(f"not UTF-8 text (byte 0x{data[err.start]:02x}); Terraform requires UTF-8", line) from None
     return SourceFile(path, display, data)
+
+
+# Bytes read by ``called_dirs`` before the modules are loaded, so no file is read twice.
+_PREREAD: dict[str, bytes] = {}
+
+
+def _read_limited(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise HclSyntaxError(f"cannot read: {err.strerror or err}") from None
 
 
 def parse_file(path: Path, options: ScanOptions) -> ParsedFile:
@@ -215,30 +225,30 @@ def downloaded_modules(root: Path) -> dict[str, Path]:
     return out
 
 
+_LOCAL_SOURCE_JSON = re.compile(rb'"source"\s*:\s*"(\.{1,2}(?:/[^"]*)?)"')
 _LOCAL_SOURCE = re.compile(rb'^[ \t]*source[ \t]*=[ \t]*"(\.{1,2}(?:/[^"]*)?)"', re.MULTILINE)
 
 
 def called_dirs(directory: Path) -> set[Path]:
     """Folders a module calls by local source, found with a cheap text scan (to tell root modules from called ones
-    before parsing anything)."""
+    before parsing anything). The bytes read are kept for the loader."""
     out: set[Path] = set()
     try:
         names = os.listdir(directory)
     except OSError:
         return out
     for name in names:
-        if not name.endswith(".tf") and not name.endswith(".tf.json"):
+        if not name.endswith((".tf", ".tf.json")):
             continue
+        path = directory / name
         try:
-            data = (directory / name).read_bytes()
-        except OSError:
+            data = _read_limited(path)
+        except HclSyntaxError:
             continue
-        if b"source" not in data:
+        _PREREAD[str(path)] = data
+        if b"module" not in data or b"source" not in data:
             continue
-        if name.endswith(".json"):
-            for m in re.finditer(rb'"source"\s*:\s*"(\.{1,2}(?:/[^"]*)?)"', data):
-                out.add((directory / m.group(1).decode("utf-8", "replace")).resolve())
-        else:
-            for m in _LOCAL_SOURCE.finditer(data):
-                out.add((directory / m.group(1).decode("utf-8", "replace")).resolve())
+        pattern = _LOCAL_SOURCE_JSON if name.endswith(".json") else _LOCAL_SOURCE
+        for m in pattern.finditer(data):
+            out.add((directory / m.group(1).decode("utf-8", "replace")).resolve())
     return out

@@ -110,12 +110,12 @@ def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: 
         return Stream(address, STREAM_TYPE, _location(block), why, region=region, importing=importing,
                       suppressions=rules, facts=facts)
     enc_attr = block.attr("encryption_type")
-    encryption: str | None | Unknown = None
+    encryption: str | Unknown | None = None
     if enc_attr is not None:
         facts["encryption_type_expression"] = enc_attr.expr.text
         encryption = _encryption_type(inst.eval(enc_attr.expr, bindings), enc_attr.expr)
     key_attr = block.attr("kms_key_id")
-    reference: str | None | Unknown = None
+    reference: str | Unknown | None = None
     key: Key | None = None
     if key_attr is not None:
         facts["kms_key_id_expression"] = key_attr.expr.text
@@ -128,7 +128,7 @@ def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: 
     )
 
 
-def _encryption_type(value: Any, expr: Expr) -> str | None | Unknown:
+def _encryption_type(value: Any, expr: Expr) -> str | Unknown | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, Unknown):
@@ -142,7 +142,7 @@ def _encryption_type(value: Any, expr: Expr) -> str | None | Unknown:
     return Unknown(f"encryption_type = {expr.text} is not a string")
 
 
-def _key(inst: ModuleInstance, value: Any, expr: Expr, region: str | OutOfReach) -> tuple[str | None | Unknown,
+def _key(inst: ModuleInstance, value: Any, expr: Expr, region: str | OutOfReach) -> tuple[str | Unknown | None,
                                                                                           Key | None]:
     if value is None:
         return None, None
