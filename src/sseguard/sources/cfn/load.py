@@ -1,0 +1,119 @@
+"""Loading a CloudFormation template: JSON or YAML with the short-form tags, each section checked for shape."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sseguard.sources.safe_load import LMap, LoadError, load_data, read_text
+
+_SHORT_FORMS = {
+    "!Ref": "Ref",
+    "!Condition": "Condition",
+    "!GetAtt": "Fn::GetAtt",
+    **{f"!{name}": f"Fn::{name}" for name in (
+        "If", "Sub", "Join", "Select", "Split", "Equals", "Or", "And", "Not", "FindInMap", "Base64",
+        "ImportValue", "GetAZs", "Cidr", "Transform", "Length", "ToJsonString",
+    )},
+}
+
+_YAML_TOP_KEY = re.compile(rb"^[\"']?(?:AWSTemplateFormatVersion|Resources)[\"']?[ \t]*:", re.MULTILINE)
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+_MARKER_KEYS = (b'"AWSTemplateFormatVersion"', b'"Resources"')
+# How much of a file sniffing may read when the first bytes do not tell.
+_SNIFF_BYTES = 1024 * 1024
+_SUFFIXES = (".template", ".yaml", ".yml", ".json")
+
+
+def _short_form(tag: str, value: Any, line: int) -> LMap:
+    """``!Ref x`` becomes ``{"Ref": "x"}``; ``!GetAtt a.b`` becomes ``{"Fn::GetAtt": ["a", "b"]}``."""
+    name = _SHORT_FORMS[tag]
+    if name == "Fn::GetAtt" and isinstance(value, str):
+        resource, _, attribute = value.partition(".")
+        value = [resource, attribute]
+    out = LMap(line, getattr(value, "end_line", line))
+    out[name] = value
+    out.key_lines[name] = line
+    return out
+
+
+TAGS = dict.fromkeys(_SHORT_FORMS, _short_form)
+
+
+@dataclass(frozen=True)
+class Template:
+    """The sections of a template the scan reads. Absent sections are empty mappings."""
+
+    body: LMap
+    parameters: LMap
+    mappings: LMap
+    conditions: LMap
+    resources: LMap
+
+
+def looks_like_template(path: Path, head: bytes) -> bool:
+    """Whether a file is a CloudFormation template, judged by its content; the name only narrows the search.
+
+    YAML: a top-level ``AWSTemplateFormatVersion`` or ``Resources`` key (at column 0). JSON: such a key at the
+    top level of the object. CDK's ``cdk.out/*.template.json`` is found the same way. When the head does not
+    tell, up to 1 MiB of the file is read (a template may open with long parameter descriptions).
+    """
+    if not path.name.lower().endswith(_SUFFIXES):
+        return False
+    if _has_marker(head):
+        return True
+    try:
+        with path.open("rb") as fh:
+            more = fh.read(_SNIFF_BYTES)
+    except OSError:
+        return False
+    return len(more) > len(head) and _has_marker(more)
+
+
+def _has_marker(data: bytes) -> bool:
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped.startswith(b"{"):
+        return bool(_YAML_TOP_KEY.search(data))
+    depth = 0
+    previous = b""
+    for m in _JSON_TOKEN.finditer(stripped):
+        token = m.group()
+        if token in (b"{", b"["):
+            depth += 1
+        elif token in (b"}", b"]"):
+            depth -= 1
+        elif token == b":" and depth == 1 and previous in _MARKER_KEYS:
+            return True
+        previous = token
+    return False
+
+
+def load_template(path: Path) -> Template:
+    """Read and parse a template; raise ``LoadError`` (one line, with a line number) when it cannot be used."""
+    body = load_data(read_text(path), tags=TAGS)
+    if not isinstance(body, LMap):
+        raise LoadError(f"not a CloudFormation template: the top level is {_kind(body)}, not a mapping", 1)
+    sections = {}
+    for name in ("Parameters", "Mappings", "Conditions", "Resources"):
+        value = body.get(name)
+        if value is None:
+            value = LMap(body.line, body.line)
+        elif not isinstance(value, LMap):
+            raise LoadError(f"section {name} is {_kind(value)}, not a mapping", body.key_lines.get(name))
+        sections[name] = value
+    if "Resources" not in body and "AWSTemplateFormatVersion" not in body:
+        raise LoadError("not a CloudFormation template: no Resources section", 1)
+    return Template(body, sections["Parameters"], sections["Mappings"], sections["Conditions"],
+                    sections["Resources"])
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__} value"

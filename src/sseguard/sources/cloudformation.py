@@ -1,0 +1,35 @@
+"""CloudFormation source: YAML and JSON templates (CDK's ``cdk.out/*.template.json`` too) into the model.
+
+Every ``AWS::Kinesis::Stream`` becomes a stream addressed by its logical id, at the line of that id. Parameters
+(defaults and ``--parameter`` overrides), conditions (decided with ``--region`` for ``AWS::Region``), mappings and
+the intrinsic functions are evaluated; what cannot be is ``Unknown`` with the way to give it. Keys are followed
+into the template's ``AWS::KMS::Key`` and ``AWS::KMS::Alias`` resources. The parts live in ``sources.cfn``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sseguard.model import InputError, ScannedInput, SourceKind, SourceResult
+from sseguard.options import ScanOptions
+from sseguard.sources.cfn.adapter import adapt
+from sseguard.sources.cfn.load import load_template, looks_like_template
+from sseguard.sources.safe_load import LoadError
+
+KIND = SourceKind.CLOUDFORMATION
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """Whether ``path`` is a CloudFormation template: a top-level ``AWSTemplateFormatVersion`` or ``Resources``."""
+    return looks_like_template(path, head)
+
+
+def load(path: Path, options: ScanOptions) -> SourceResult:
+    """Read one template into streams; a template that cannot be read is one error, never an exception."""
+    shown = options.display_path(path)
+    try:
+        template = load_template(path)
+    except LoadError as err:
+        return SourceResult(errors=[InputError(shown, err.message, err.line)])
+    streams, errors = adapt(template, options, shown)
+    return SourceResult(streams=streams, inputs=[ScannedInput(KIND, shown)], errors=errors)
