@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import report_cases as rc
-from test_report_html import history
 
+import report_cases as rc
 from sseguard.report import html
+from test_report_html import history
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
