@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sseguard.model import SourceKind, SourceResult
 from sseguard.options import ScanOptions
+from sseguard.sources import cloudformation
 from sseguard.sources import cloudformation, describe_stream, plan, state
 
 
