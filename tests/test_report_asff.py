@@ -12,12 +12,13 @@ import pytest
 
 import report_cases as rc
 from sseguard.report import asff
+from sseguard.report.core import Report
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "reports" / "asff-finding.schema.json").read_text("utf-8"))
 ENV = {"AWS_ACCOUNT_ID": "444455556666", "AWS_REGION": "us-east-1"}
 
 
-def findings(report: Any, environ: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def findings(report: Report, environ: dict[str, str] | None = None) -> list[dict[str, Any]]:
     data = json.loads(asff.render(report, None, environ=ENV if environ is None else environ))
     assert isinstance(data, list)
     validator = jsonschema.Draft202012Validator(SCHEMA)

@@ -8,12 +8,13 @@ from dataclasses import replace
 
 import report_cases as rc
 from sseguard.control.codes import CODES
-from sseguard.report import FORMATS
+from sseguard.report import FORMATS, RenderOptions
+from sseguard.report.core import Report
 from sseguard.report.csv_format import COLUMNS
 
 
-def rows(report: object) -> list[dict[str, str]]:
-    text = FORMATS["csv"](report, None)  # type: ignore[arg-type]
+def rows(report: Report) -> list[dict[str, str]]:
+    text = FORMATS["csv"](report, RenderOptions())
     reader = csv.DictReader(io.StringIO(text, newline=""))
     assert tuple(reader.fieldnames or ()) == COLUMNS
     return list(reader)

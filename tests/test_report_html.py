@@ -12,7 +12,7 @@ import re
 from html.parser import HTMLParser
 
 import report_cases as rc
-from sseguard.report import FORMATS, html
+from sseguard.report import FORMATS, RenderOptions, html
 
 FETCHING_ATTRS = {"src", "href", "srcset", "action", "formaction", "poster", "data", "background", "ping"}
 
@@ -57,7 +57,7 @@ def history() -> list[tuple[dt.date, dict[str, int]]]:
 
 
 def test_hostile_address_is_escaped_and_only_our_script_exists() -> None:
-    text = FORMATS["html"](rc.report(), None)  # type: ignore[arg-type]
+    text = FORMATS["html"](rc.report(), RenderOptions())
     assert "<script>alert(1)</script>" not in text
     assert 'aws_kinesis_stream.x[&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;]' in text
     page = parse(text)

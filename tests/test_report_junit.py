@@ -6,11 +6,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import report_cases as rc
-from sseguard.report import FORMATS
+from sseguard.report import FORMATS, RenderOptions
+from sseguard.report.core import Report
 
 
-def parse(report: object) -> ET.Element:
-    text = FORMATS["junit"](report, None)  # type: ignore[arg-type]
+def parse(report: Report) -> ET.Element:
+    text = FORMATS["junit"](report, RenderOptions())
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n')
     return ET.fromstring(text.encode("utf-8"))
 

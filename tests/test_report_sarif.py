@@ -13,7 +13,8 @@ import pytest
 import report_cases as rc
 from sseguard.control.codes import CODES
 from sseguard.model import InputError
-from sseguard.report import FORMATS, sarif
+from sseguard.report import FORMATS, RenderOptions, sarif
+from sseguard.report.core import Report
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "spec" / "sarif-2.1.0.json"
 
@@ -24,9 +25,9 @@ def validator() -> jsonschema.Draft4Validator:
     return jsonschema.Draft4Validator(schema)
 
 
-def log_of(report: Any, validator: jsonschema.Draft4Validator) -> dict[str, Any]:
+def log_of(report: Report, validator: jsonschema.Draft4Validator) -> dict[str, Any]:
     """Render through the FORMATS entry (as the CLI does), parse, and validate against the schema."""
-    text = FORMATS["sarif"](report, None)  # type: ignore[arg-type]
+    text = FORMATS["sarif"](report, RenderOptions())
     data: dict[str, Any] = json.loads(text)
     validator.validate(data)
     return data
@@ -106,7 +107,7 @@ def test_absolute_path_becomes_file_uri(validator: jsonschema.Draft4Validator) -
         "uri": "file:///srv/other%20repo/main.tf"}
 
 
-def _fingerprints(report: Any) -> dict[tuple[str, str], str]:
+def _fingerprints(report: Report) -> dict[tuple[str, str], str]:
     data = sarif.to_sarif(report)
     return {(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"], r["ruleId"]):
             r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in data["runs"][0]["results"]}
