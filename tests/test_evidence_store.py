@@ -12,8 +12,12 @@ from pathlib import Path
 import pytest
 
 from evidence_factory import at, record_streams, stream
-from sseguard.evidence.recorder import git_commit
+from sseguard.evidence.recorder import git_commit, record
 from sseguard.evidence.store import GENESIS, History, HistoryError
+from sseguard.model import Location, ScannedInput, SourceKind, Stream
+from sseguard.options import ScanOptions
+from sseguard.report.core import Report
+from sseguard.scan import judge
 
 
 def three_runs(db: Path) -> list[str]:
@@ -82,6 +86,26 @@ def test_run_header_and_findings_hold_what_the_brief_asks(tmp_path: Path) -> Non
         "kind": "terraform", "path": "main.tf", "line": 7, "end_line": None}
     assert finding.stream_key == json.dumps(["kinesis_stream_server_side_encryption_enabled",
                                              "aws_kinesis_stream.b", "terraform", "main.tf"], separators=(",", ":"))
+
+
+def test_live_run_records_accounts_regions_and_the_streams_place(tmp_path: Path) -> None:
+    where = "aws://123456789012/eu-west-1"
+    live = Stream(address="arn:aws:kinesis:eu-west-1:123456789012:stream/orders", resource_type="AWS::Kinesis::Stream",
+                  location=Location(SourceKind.AWS, where), encryption_type="NONE", region="eu-west-1",
+                  account="123456789012", arn="arn:aws:kinesis:eu-west-1:123456789012:stream/orders")
+    empty_region = "aws://123456789012/us-east-1"  # scanned, no stream there: still in the header
+    report = Report(judge([live], ScanOptions()), [ScannedInput(SourceKind.AWS, where),
+                                                   ScannedInput(SourceKind.AWS, empty_region)])
+    db = tmp_path / "h.sqlite3"
+    record(report, db, command="aws", arguments={"region": ["eu-west-1", "us-east-1"]}, inputs=[])
+    with History.open(db) as history:
+        header, finding = list(history.rows())
+    h = header.data()
+    assert (h["command"], h["accounts"], h["regions"], h["inputs"], h["git"]) == (
+        "aws", ["123456789012"], ["eu-west-1", "us-east-1"], [where, empty_region], None)
+    assert finding.status == "fail" and finding.data()["code"] == "KSSE002"
+    assert json.loads(str(finding.stream_key)) == ["kinesis_stream_server_side_encryption_enabled",
+                                                   "arn:aws:kinesis:eu-west-1:123456789012:stream/orders", "aws", where]
 
 
 def test_git_commit_of_the_scanned_checkout(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sseguard import __version__
+from sseguard import __version__, cli_evidence
 from sseguard.cli_aws import register as register_aws
 from sseguard.control.codes import CODES, get_code
 from sseguard.control.mappings import mappings
@@ -43,10 +43,13 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
                    help="make KSSE013 (no kinesis.amazonaws.com grant in the key policy) a fail")
     p.add_argument("--quiet", action="store_true", help="show only findings at or above --fail-on")
     p.add_argument("--region", help="the region of a provider that names none")
+    p.add_argument("--db", metavar="PATH", help="scan history file (default: $SSEGUARD_DB, else the user's data dir)")
+    p.add_argument("--no-history", action="store_true", help="do not record this run in the scan history")
 
 
 def emit_report(report: Report, args: argparse.Namespace) -> int:
     """Write the report in every requested format and return the exit code it calls for."""
+    cli_evidence.record_run(report, args, args.command, getattr(args, "paths", None) or [])
     targets: list[tuple[str, str | None]] = []
     redirected = False  # a plain --output PATH takes the main report off stdout
     for spec in args.output:
@@ -142,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="what a reason code means and how to fix it")
     explain.add_argument("code", metavar="CODE")
     explain.set_defaults(func=_cmd_explain)
+    cli_evidence.register(sub)
     return parser
 
 

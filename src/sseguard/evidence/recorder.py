@@ -61,10 +61,15 @@ def run_header(report: Report, findings: Sequence[Mapping[str, Any]], *, command
     them."""
     accounts = {str(f["resource"]["account"]) for f in findings if f["resource"].get("account")}
     regions = {str(f["resource"]["region"]) for f in findings if f["resource"].get("region")}
-    for name, bucket in (("accounts", accounts), ("regions", regions)):
-        extra = report.extra.get(name)
-        if isinstance(extra, list | tuple):
-            bucket.update(str(x) for x in extra)
+    live = [i.location for i in report.inputs if i.location.startswith("aws://")]
+    for where in live:
+        # A live input is aws://ACCOUNT/REGION: the accounts and regions scanned, streams found there or not.
+        account, _, region = where.removeprefix("aws://").partition("/")
+        accounts.add(account)
+        if region:
+            regions.add(region)
+    if command == "aws" and not inputs:
+        inputs = live
     return {
         "tool": {"name": "sseguard", "version": __version__},
         "command": command,
