@@ -55,7 +55,7 @@ def place(reference: str, account: str, region: str) -> KeyRef:
         names_alias, from_arn = what == "alias", True
     else:
         key_region, key_account, from_arn = region, account, False
-        names_alias = ref.startswith("alias/")
+        names_alias = ref.lower().startswith("alias/")
         ident = ref
     kind = "alias" if names_alias else "key"
     if is_aws_managed_alias(ref):
@@ -173,7 +173,8 @@ class KeyResolver:
             # AWS-managed keys cannot be disabled or scheduled for deletion, so this key is always enabled. It is
             # not described: DescribeKey on alias/aws/kinesis creates the key where it does not exist yet.
             return Resolved(Key(ref.reference, region=ref.region, account=ref.account, manager=KeyManager.AWS,
-                                state=KeyState.ENABLED, policy=_AWS_POLICY))
+                                state=KeyState.ENABLED, policy=_AWS_POLICY,
+                                in_stream_region=not ref.region_from_arn))
         if ref.kind == "foreign":
             why = OutOfReach(f"the key belongs to account {ref.account}, not the stream's; its manager, state and "
                              "policy can only be read in that account")
@@ -217,6 +218,7 @@ class KeyResolver:
             policy=key_facts.policy,
             policy_origin="kms:GetKeyPolicy" if isinstance(key_facts.policy, Mapping) else None,
             declared_at=arn,
+            in_stream_region=not ref.region_from_arn,
         ), facts)
 
     @staticmethod
@@ -224,7 +226,7 @@ class KeyResolver:
         gone = OutOfReach(why)
         return Key(ref.reference, arn=ref.reference.strip() if ref.region_from_arn and not ref.names_alias else None,
                    region=ref.region if ref.region_from_arn else gone, account=ref.account, manager=gone,
-                   state=KeyState.MISSING, policy=gone)
+                   state=KeyState.MISSING, policy=gone, in_stream_region=not ref.region_from_arn)
 
 
 def _enum(kind: type[KeyManager] | type[KeyState], value: Any, name: str) -> Any:

@@ -199,7 +199,7 @@ def open_base_session(profile: str | None, endpoint_url: str | None, counter: Ap
         raise AwsSetupError(f"cannot read the AWS configuration: {err}") from None
     attempts = int(configured) if configured else DEFAULT_MAX_ATTEMPTS
     config = Config(
-        retries={"mode": "adaptive", "max_attempts": attempts},
+        retries={"mode": "adaptive", "total_max_attempts": attempts},
         max_pool_connections=32,
         connect_timeout=10,
         read_timeout=30,

@@ -1,0 +1,143 @@
+"""``sseguard aws`` as a user runs it: ``python -m sseguard aws --endpoint-url URL ...`` against moto's server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from moto.kinesis.models import kinesis_backends
+
+from aws_server import ACCOUNT, SCHEMA, MotoAws, assume, clean_env, client, role_arn, run_cli, running
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MotoAws]:
+    with running() as s:
+        yield s
+
+
+@pytest.fixture
+def aws(server: MotoAws) -> MotoAws:
+    server.reset()
+    return server
+
+
+def stream(aws: MotoAws, name: str, key: str | None = None, region: str = "us-east-1", creds: Any = None) -> str:
+    kinesis = client(aws.url, "kinesis", region, creds)
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    if key:
+        kinesis.start_stream_encryption(StreamName=name, EncryptionType="KMS", KeyId=key)
+    return str(kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"])
+
+
+def one_error_line(stderr: str) -> str:
+    """The whole of stderr, which must be one line and no traceback."""
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_json_report_validates_and_counts_calls(aws: MotoAws, tmp_path: Path) -> None:
+    plain = stream(aws, "plain")
+    managed = stream(aws, "managed", "alias/aws/kinesis")
+    key = client(aws.url, "kms").create_key()["KeyMetadata"]
+    customer = stream(aws, "customer", key["KeyId"])
+    done = run_cli(["aws", "--endpoint-url", aws.url, "--region", "us-east-1", "--format", "json"],
+                   clean_env(tmp_path))
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    report = json.loads(done.stdout)
+    jsonschema.validate(report, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    by_address = {f["resource"]["address"]: f for f in report["findings"]}
+    assert (by_address[plain]["status"], by_address[plain]["code"]) == ("fail", "KSSE002")
+    assert (by_address[managed]["status"], by_address[managed]["advisories"]) == ("pass", ["KSSE010"])
+    assert (by_address[customer]["status"], by_address[customer]["advisories"]) == ("pass", ["KSSE013"])
+    assert report["inputs"] == [{"kind": "aws", "location": f"aws://{ACCOUNT}/us-east-1"}]
+    assert report["api_calls"] == {"kinesis": 4, "kms": 2, "sts": 1}
+    assert report["api_operations"] == {
+        "kinesis:DescribeStreamSummary": 3, "kinesis:ListStreams": 1, "kms:DescribeKey": 1,
+        "kms:GetKeyPolicy": 1, "sts:GetCallerIdentity": 1,
+    }
+
+
+def test_output_files_and_text(aws: MotoAws, tmp_path: Path) -> None:
+    managed = stream(aws, "managed", "alias/aws/kinesis")
+    out = tmp_path / "report.json"
+    done = run_cli(["aws", "--endpoint-url", aws.url, "--output", f"json={out}"], clean_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert managed in done.stdout  # the text report still goes to stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["resource"]["address"] for f in report["findings"]] == [managed]
+    assert report["summary"] == {"pass": 1, "fail": 0, "unknown": 0, "suppressed": 0}
+
+
+def test_fail_on_unknown(aws: MotoAws, tmp_path: Path) -> None:
+    stream(aws, "incomplete")
+    kinesis_backends[ACCOUNT]["us-east-1"].streams["incomplete"].encryption_type = None
+    args = ["aws", "--endpoint-url", aws.url, "--region", "us-east-1", "--format", "json"]
+    assert run_cli(args, clean_env(tmp_path)).returncode == 0
+    done = run_cli([*args, "--fail-on", "unknown"], clean_env(tmp_path))
+    assert done.returncode == 1
+    finding = json.loads(done.stdout)["findings"][0]
+    assert (finding["status"], finding["code"]) == ("unknown", "KSSE021")
+
+
+def test_role_arns_and_strict_key_policy(aws: MotoAws, tmp_path: Path) -> None:
+    first, second = "111111111111", "222222222222"
+    creds = assume(aws.url, first)
+    key = client(aws.url, "kms", creds=creds).create_key()["KeyMetadata"]
+    in_first = stream(aws, "orders", key["KeyId"], creds=creds)
+    in_second = stream(aws, "orders", "alias/aws/kinesis", region="eu-west-1", creds=assume(aws.url, second))
+    done = run_cli(["aws", "--endpoint-url", aws.url, "--region", "us-east-1", "--region", "eu-west-1",
+                    "--role-arn", role_arn(first), "--role-arn", role_arn(second), "--strict-key-policy",
+                    "--format", "json"], clean_env(tmp_path))
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    by_address = {f["resource"]["address"]: f for f in report["findings"]}
+    assert sorted(by_address) == sorted([in_first, in_second])
+    # moto's default key policy only delegates to the account root: a fail under --strict-key-policy.
+    assert (by_address[in_first]["status"], by_address[in_first]["code"]) == ("fail", "KSSE013")
+    assert by_address[in_second]["resource"]["account"] == second
+    assert len(report["inputs"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "env_change", "expected"),
+    [
+        ([], {"AWS_DEFAULT_REGION": None},
+         "sseguard: error: no region: give --region REGION (repeatable, or all), or set AWS_REGION or a profile "
+         "region"),
+        (["--region", "mars-1"], {}, "sseguard: error: --region 'mars-1': not a region name (e.g. eu-west-1) or 'all'"),
+        (["--profile", "nope"], {}, "sseguard: error: The config profile (nope) could not be found"),
+        (["--role-arn", "arn:aws:iam::123:role/x"], {},
+         "sseguard: error: --role-arn arn:aws:iam::123:role/x: not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
+        ([], {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None},
+         "sseguard: error: cannot use the AWS credentials: sts:GetCallerIdentity failed: NoCredentialsError: "
+         "Unable to locate credentials"),
+    ],
+    ids=["no-region", "bad-region", "unknown-profile", "bad-role-arn", "no-credentials"],
+)
+def test_setup_errors_are_one_line_and_exit_2(aws: MotoAws, tmp_path: Path, args: list[str],
+                                              env_change: dict[str, str | None], expected: str) -> None:
+    env = clean_env(tmp_path)
+    for name, value in env_change.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    done = run_cli(["aws", "--endpoint-url", aws.url, *args], env)
+    assert done.returncode == 2
+    assert one_error_line(done.stderr) == expected
+    assert done.stdout == ""
+
+
+def test_endpoint_url_must_be_a_url(tmp_path: Path) -> None:
+    done = run_cli(["aws", "--endpoint-url", "localhost:5000"], clean_env(tmp_path))
+    assert done.returncode == 2
+    assert one_error_line(done.stderr) == (
+        "sseguard: error: --endpoint-url 'localhost:5000': give a URL starting with http:// or https://")
