@@ -156,3 +156,16 @@ def test_screenshot_shows_the_table_and_follows_the_filter(page: Any, tmp_path: 
     assert short_height < height
     assert count(only_pass, FAIL_RED) == 0
     assert count(only_pass, PASS_GREEN) == pytest.approx(green_all, rel=0.05)
+
+
+def test_page_composed_without_the_table_runs_cleanly(browser: Any, tmp_path: Path) -> None:
+    # A period report may build its own page from the sections; the script must not break on what is absent.
+    path = tmp_path / "period.html"
+    path.write_text(html.document("period", html.summary_section(rc.report()) + html.mapping_section()), "utf-8")
+    pg = browser.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(path.as_uri())
+    assert pg.locator("table#frameworks tbody tr").count() == 22
+    assert errors == []
+    pg.close()

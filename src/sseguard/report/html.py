@@ -81,6 +81,7 @@ JS = """
   var groups = Array.prototype.slice.call(document.querySelectorAll("tbody.finding"));
   var shown = document.getElementById("shown-count");
   function apply() {
+    if (!query || !shown) { return; }
     var q = query.value.trim().toLowerCase();
     var n = 0;
     groups.forEach(function (g) {
@@ -98,9 +99,10 @@ JS = """
       apply();
     });
   });
-  query.addEventListener("input", apply);
+  if (query) { query.addEventListener("input", apply); }
   Array.prototype.forEach.call(document.querySelectorAll("button.toggle"), function (b) {
     var row = document.getElementById(b.getAttribute("aria-controls"));
+    if (!row) { return; }
     row.hidden = true;
     b.addEventListener("click", function () {
       var open = row.hidden;
