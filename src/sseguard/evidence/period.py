@@ -46,7 +46,8 @@ class Observation:
 
     @property
     def day(self) -> dt.date:
-        return parse_time(self.at).date()
+        # Stored times are UTC and start with the date.
+        return dt.date.fromisoformat(self.at[:10])
 
 
 @dataclass(frozen=True)
@@ -272,15 +273,11 @@ class PeriodReport:
             "streams": len(self.streams),
             "compliant_all_period": sum(1 for s in self.streams if s.compliant_all_period),
             "with_non_compliant_days": sum(1 for s in self.streams if s.non_compliant_days),
-            "fixed_in_period": sum(1 for s in self.streams if any(e.fixed_at and not _before(e.fixed_at, self.start)
-                                                                    for e in s.episodes)),
+            # Fixes are only ever observed inside the period (the scan before it can only open an episode).
+            "fixed_in_period": sum(1 for s in self.streams if any(e.fixed_at for e in s.episodes)),
             "still_failing": sum(1 for s in self.streams if s.last.status == "fail"),
             "with_suppressions": sum(1 for s in self.streams if s.suppressions),
         }
-
-
-def _before(at: str, day: dt.date) -> bool:
-    return at < day_start(day)
 
 
 def human_duration(seconds: int) -> str:

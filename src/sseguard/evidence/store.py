@@ -69,7 +69,7 @@ def format_time(at: dt.datetime) -> str:
 
 def parse_time(text: str) -> dt.datetime:
     """The inverse of :func:`format_time`."""
-    return dt.datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
 
 
 def day_start(day: dt.date) -> str:
@@ -190,7 +190,7 @@ class History:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False, timeout: float = 60.0) -> History:
+    def open(cls, path: Path, *, create: bool = False, timeout: float = 30.0) -> History:
         """Open the history at ``path``; with ``create`` make it (and its folder) when absent.
 
         Without ``create`` a missing file is a :class:`HistoryError`: reading commands never make an empty history.
