@@ -123,3 +123,13 @@ def test_several_formats_from_one_scan(tmp_path: Path) -> None:
         assert (tmp_path / name).stat().st_size > 200, name
     report = json.loads((tmp_path / "a.json").read_text("utf-8"))
     assert [f["status"] for f in report["findings"]] == [status for _, status, *_ in STREAMS]
+
+
+def test_asff_without_an_account_is_a_usage_error(tmp_path: Path) -> None:
+    done = scan(tmp_path, "--output", "asff=findings.asff.json")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "sseguard: error: asff: ASFF needs the AWS account and region of every stream; not known for "
+        "aws_kinesis_stream.plain, aws_kinesis_stream.encrypted, aws_kinesis_stream.legacy and 1 more: set "
+        "AWS_ACCOUNT_ID and AWS_REGION to the account and region the findings belong to\n")
+    assert not (tmp_path / "findings.asff.json").exists()

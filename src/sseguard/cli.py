@@ -63,7 +63,10 @@ def emit_report(report: Report, args: argparse.Namespace) -> int:
         targets.append((args.format or "text", None))
     for fmt, path in targets:
         color = path is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = FORMATS[fmt](report, RenderOptions(color=color, quiet=args.quiet, fail_on=args.fail_on))
+        try:
+            text = FORMATS[fmt](report, RenderOptions(color=color, quiet=args.quiet, fail_on=args.fail_on))
+        except ValueError as err:  # a format that cannot hold this report (ASFF without an account) says why
+            raise UsageError(f"{fmt}: {err}") from err
         if path is None:
             sys.stdout.write(text)
         else:
