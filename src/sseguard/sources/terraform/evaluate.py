@@ -56,6 +56,7 @@ class Step:
     name: str = ""
     index: tree_sitter.Node | None = None
     legacy: int | None = None
+    each: tuple[Step, ...] = ()  # a splat's traversals, applied to every element
 
 
 class Evaluator:
@@ -100,11 +101,14 @@ class Evaluator:
         return expr.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
     def _expression(self, node: tree_sitter.Node, expr: Expr, b: Bindings) -> Value:
-        kids = [c for c in node.children if c.is_named and c.type != "comment"]
+        return self._term([c for c in node.children if c.is_named and c.type != "comment"], expr, b)
+
+    def _term(self, kids: list[tree_sitter.Node], expr: Expr, b: Bindings) -> Value:
+        """A head (variable, literal, call, parenthesised expression...) and the traversals written after it."""
         if not kids:
             raise EvalError("empty expression")
         head = kids[0]
-        steps = [_step(c, expr) for c in kids[1:]]
+        steps = [s for c in kids[1:] for s in _steps(c, expr)]
         if head.type == "variable_expr":
             name = self._text(head, expr)
             if name in b:  # count, each, a for-expression variable, a dynamic block iterator
@@ -124,11 +128,11 @@ class Evaluator:
             if isinstance(value, Unknown):
                 return value
             if step.kind == "splat":
-                rest = steps[i + 1:]
                 items = _splat_items(value)
                 if isinstance(items, Unknown | Computed):
                     return items
-                return [self._apply_steps(item, rest, expr, b) for item in items]
+                value = [self._apply_steps(item, list(step.each), expr, b) for item in items]
+                return self._apply_steps(value, steps[i + 1:], expr, b)
             if step.kind == "attr":
                 value = self._get_attr(value, step.name)
             else:
@@ -341,11 +345,17 @@ class Evaluator:
 
     def _operation(self, node: tree_sitter.Node, expr: Expr, b: Bindings) -> Value:
         inner = node.children[0]
-        operands = [c for c in inner.children if c.is_named and c.type != "comment"]
-        ops = [self._text(c, expr) for c in inner.children if not c.is_named and self._text(c, expr) not in "()"]
-        op = ops[0] if ops else ""
+        # tree-sitter flattens each operand into its head and traversals (var, .env), so the operands are the
+        # named runs on either side of the operator token
+        kids = [c for c in inner.children if c.type != "comment"]
+        at = next((i for i, c in enumerate(kids) if not c.is_named and self._text(c, expr) not in ("(", ")")), None)
+        if at is None:
+            raise EvalError(f"no operator in {self._text(node, expr)!r}")
+        op = self._text(kids[at], expr)
+        left_kids = [c for c in kids[:at] if c.is_named]
+        right_kids = [c for c in kids[at + 1:] if c.is_named]
         if inner.type == "unary_operation":
-            value = self._node(operands[0], expr, b)
+            value = self._term(right_kids, expr, b)
             if isinstance(value, Unknown | Computed):
                 return value if isinstance(value, Unknown) else Unknown(f"{self._text(node, expr)} is only known "
                                                                         "after apply", "scan the plan JSON")
@@ -356,10 +366,10 @@ class Evaluator:
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise EvalError("- needs a number")
             return -value
-        left = self._node(operands[0], expr, b)
+        left = self._term(left_kids, expr, b)
         if op in ("&&", "||") and isinstance(left, bool) and (left is False if op == "&&" else left is True):
             return left
-        right = self._node(operands[1], expr, b)
+        right = self._term(right_kids, expr, b)
         return _binary(op, left, right, self._text(node, expr))
 
     def _for(self, node: tree_sitter.Node, expr: Expr, b: Bindings) -> Value:
@@ -456,6 +466,20 @@ def _step(node: tree_sitter.Node, expr: Expr) -> Step:
     if t == "splat":
         return Step("splat")
     raise EvalError(f"unsupported traversal ({t})")
+
+
+def _steps(node: tree_sitter.Node, expr: Expr) -> list[Step]:
+    """The traversal steps of one node. tree-sitter nests what follows a splat inside it: a full splat
+    (``[*].a[0]``) applies all of it to every element; an attribute splat (``.*.a``) only its attribute
+    lookups, and an index after them applies to the resulting list."""
+    if node.type != "splat":
+        return [_step(node, expr)]
+    inner = node.children[0]
+    parts = [_step(c, expr) for c in inner.children if c.type in ("get_attr", "index")]
+    if inner.type == "full_splat":
+        return [Step("splat", each=tuple(parts))]
+    cut = next((i for i, s in enumerate(parts) if s.kind != "attr"), len(parts))
+    return [Step("splat", each=tuple(parts[:cut])), *parts[cut:]]
 
 
 def _number(v: Value, text: str) -> float | int:
