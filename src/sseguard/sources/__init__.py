@@ -12,7 +12,7 @@ from typing import Protocol
 
 from sseguard.model import SourceKind, SourceResult
 from sseguard.options import ScanOptions
-from sseguard.sources import cloudformation
+from sseguard.sources import cloudformation, describe_stream, plan, state
 
 
 class FileSource(Protocol):
@@ -25,4 +25,4 @@ class FileSource(Protocol):
 
 def file_sources() -> list[ModuleType]:
     """The file sources in the order they are asked; the first whose ``sniff`` says yes reads the file."""
-    return [cloudformation]
+    return [plan, state, describe_stream, cloudformation]
