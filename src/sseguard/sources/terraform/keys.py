@@ -237,9 +237,9 @@ def policy_document(doc: ResourceHandle) -> dict[str, Any] | OutOfReach:
                 parsed = _parse_embedded(text, f"{doc.ref(None).address}.{attr_name}")
                 if isinstance(parsed, OutOfReach):
                     return parsed
-                for st in _statements(parsed):
-                    sid = st.get("Sid")
-                    statements = [s for s in statements if not sid or s.get("Sid") != sid] + [st]
+                for over in _statements(parsed):
+                    sid = over.get("Sid")
+                    statements = [s for s in statements if not sid or s.get("Sid") != sid] + [over]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -350,7 +350,7 @@ def _statement(st: _Statement, inst: ModuleInstance) -> dict[str, Any] | OutOfRe
     unknown = first_unknown(out)
     if unknown is not None:
         return OutOfReach(f"a statement of the policy document cannot be resolved: {unknown.reason}")
-    return _placeholder_strings(out)
+    return {k: _placeholder_strings(v) for k, v in out.items()}
 
 
 def _placeholder_strings(value: Any) -> Any:
