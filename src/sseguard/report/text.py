@@ -63,6 +63,11 @@ def _finding_lines(f: Finding, paint: object) -> list[str]:
         out.append(paint(f"             suppressed ({f.suppression.kind}): {f.suppression.reason}{exp}", _DIM))
     for note in f.notes:
         out.append(f"             note: {note}")
+    by_reason: dict[str, list[str]] = {}
+    for code, why in v.skipped_checks.items():
+        by_reason.setdefault(why, []).append(code)
+    for why, codes in by_reason.items():
+        out.append(paint(f"             not checked ({', '.join(codes)}): {why}", _DIM))
     if v.also_failing:
         out.append(f"             also failing: {', '.join(v.also_failing)}")
     for code in v.advisories:

@@ -7,6 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from sseguard.model import InputError
 from sseguard.options import ScanOptions
@@ -23,6 +24,7 @@ from sseguard.sources.terraform.hcl import (
 )
 
 STREAM_TYPE = "aws_kinesis_stream"
+K = TypeVar("K")
 _STREAM_DECL = re.compile(rb'^[ \t]*resource[ \t]+"aws_kinesis_stream"[ \t]+"([^"]+)"', re.MULTILINE)
 
 
@@ -128,7 +130,12 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
     overrides: list[ParsedFile] = []
     for name in names:
         path = directory / name
-        if not is_terraform_file(path) or not path.is_file():
+        if not is_terraform_file(path):
+            continue
+        if not path.is_file():
+            if path.is_symlink():
+                module.errors.append(InputError(options.display_path(path),
+                                                "cannot read: a broken or looping symbolic link"))
             continue
         try:
             parsed = parse_file(path, options)
@@ -178,21 +185,20 @@ def _index(module: Module, block: Block, override: bool) -> None:
     if kind == "import":
         module.imports.append(block)
         return
-    table: dict[tuple[str, str], Block] | dict[str, Block] | None
-    key: tuple[str, str] | str
     if kind in ("resource", "data") and len(labels) == 2:
-        table = module.resources if kind == "resource" else module.data
-        key = (labels[0], labels[1])
+        _place(module.resources if kind == "resource" else module.data, (labels[0], labels[1]), block, override)
     elif kind in ("variable", "output", "module") and len(labels) == 1:
         table = {"variable": module.variables, "output": module.outputs, "module": module.calls}[kind]
-        key = labels[0]
-    else:
-        return
-    existing = table.get(key)  # type: ignore[call-overload]
+        _place(table, labels[0], block, override)
+
+
+def _place(table: dict[K, Block], key: K, block: Block, override: bool) -> None:
+    """A primary block is indexed as it is; an override block is merged into the block it overrides."""
+    existing = table.get(key)
     if override and existing is not None:
-        table[key] = merge_override(existing, block)  # type: ignore[index]
+        table[key] = merge_override(existing, block)
     elif not override:
-        table[key] = block  # type: ignore[index]
+        table[key] = block
 
 
 def merge_override(base: Block, over: Block) -> Block:
