@@ -153,7 +153,7 @@ def test_report_formats_and_outputs(tmp_path: Path) -> None:
     md = sseguard("evidence", "report", *period)
     assert md.returncode == 0
     assert "| `aws_kinesis_stream.b` | terraform main.tf | `F.P` | no | 1 | 1 | pass KSSE000 | " \
-           "2025-03-03T09:00:00.000000Z | 2d |" in md.stdout.splitlines()
+           "2025-03-03T09:00:00Z | 2d |" in md.stdout.splitlines()
     csv_out = sseguard("evidence", "report", *period, "--format", "csv")
     assert csv_out.stdout.splitlines()[0] == ("control,address,resource_type,source_kind,location,date,day_status,"
                                               "code,observations")

@@ -181,16 +181,16 @@ def test_markdown(period: tuple[PeriodReport, dict[str, str]]) -> None:
             "gap, never a pass.") in lines
     assert "| `aws_kinesis_stream.a` | terraform main.tf | `PPP.P.P` | no | 0 | 2 | pass KSSE000 |  |  |" in lines
     assert ("| `aws_kinesis_stream.b` | terraform main.tf | `FPF.P.P` | no | 2 | 2 | pass KSSE000 | "
-            "2025-03-05T09:00:00.000000Z | 1d 23h |") in lines
+            "2025-03-05T09:00:00Z | 1d 23h |") in lines
     assert "| `aws_kinesis_stream.c` | terraform main.tf | `SSS.S.F` | no | 1 | 2 | fail KSSE001 |  |  |" in lines
     assert ("| `aws_kinesis_stream.d` | terraform main.tf | `---.F.P` | no | 1 | 5 | pass KSSE000 | "
-            "2025-03-07T09:00:00.000000Z | 2d |") in lines
-    assert ("| `aws_kinesis_stream.b` | KSSE001 | 2025-02-27T09:00:00.000000Z (before the period) | "
-            "2025-03-02T18:00:00.000000Z | 3d 9h |") in lines
-    assert "| `aws_kinesis_stream.c` | KSSE001 | 2025-03-07T09:00:00.000000Z | not fixed |  |" in lines
+            "2025-03-07T09:00:00Z | 2d |") in lines
+    assert ("| `aws_kinesis_stream.b` | KSSE001 | 2025-02-27T09:00:00Z (before the period) | "
+            "2025-03-02T18:00:00Z | 3d 9h |") in lines
+    assert "| `aws_kinesis_stream.c` | KSSE001 | 2025-03-07T09:00:00Z | not fixed |  |" in lines
     assert ("| `aws_kinesis_stream.c` | KSSE001 | sseguard | stream holds only public data | 2025-03-06 (within the "
-            "period) | 2025-03-01T09:00:00.000000Z | 2025-03-05T09:00:00.000000Z |") in lines
-    assert f"| 2025-03-02T18:00:00.000000Z | {ids['d2pm']} | scan | infra |  | 3 |" in lines
+            "period) | 2025-03-01T09:00:00Z | 2025-03-05T09:00:00Z |") in lines
+    assert f"| 2025-03-02T18:00:00Z | {ids['d2pm']} | scan | infra |  | 3 |" in lines
 
 
 def test_csv_has_one_row_per_stream_and_day(period: tuple[PeriodReport, dict[str, str]]) -> None:

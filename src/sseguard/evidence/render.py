@@ -39,6 +39,11 @@ def render_csv(report: PeriodReport) -> str:
     return out.getvalue()
 
 
+def _t(stamp: str | None) -> str:
+    """A stored timestamp as people read it: to the second (the JSON keeps the microseconds)."""
+    return f"{stamp[:19]}Z" if stamp else ""
+
+
 def timeline_text(statuses: list[str]) -> str:
     """A stream's days as one character each (see ``TIMELINE_LEGEND``), a space after every seventh day."""
     chars = "".join(TIMELINE_CHARS[s] for s in statuses)
@@ -86,15 +91,15 @@ def render_markdown(report: PeriodReport) -> str:
             f"| `{_md(s['address'])}` | {_md(s['source_kind'])} {_md(s['location'])} | "
             f"`{timeline_text([c['status'] for c in s['timeline']])}` | {'yes' if s['compliant_all_period'] else 'no'}"
             f" | {s['non_compliant_days']} | {counts[NOT_SEEN] + counts[NOT_SCANNED]} | {last['status']} "
-            f"{last['code']} | {_md(fixes[-1]['fixed_at']) if fixes else ''} | "
+            f"{last['code']} | {_t(fixes[-1]['fixed_at']) if fixes else ''} | "
             f"{_md(fixes[-1]['time_to_fix']) if fixes else ''} |")
     episodes = [(s, e) for s in data["streams"] for e in s["episodes"]]
     if episodes:
         lines += ["", "## Failure episodes", "", "| stream | code | failed since | fixed at | time to fix |",
                   "|---|---|---|---|---|"]
         for s, e in episodes:
-            since = e["failed_since"] + (" (before the period)" if e["started_before_period"] else "")
-            lines.append(f"| `{_md(s['address'])}` | {e['code']} | {since} | {e['fixed_at'] or 'not fixed'} | "
+            since = _t(e["failed_since"]) + (" (before the period)" if e["started_before_period"] else "")
+            lines.append(f"| `{_md(s['address'])}` | {e['code']} | {since} | {_t(e['fixed_at']) or 'not fixed'} | "
                          f"{e['time_to_fix'] or ''} |")
     sups = [(s, x) for s in data["streams"] for x in s["suppressions"]]
     if sups:
@@ -104,7 +109,7 @@ def render_markdown(report: PeriodReport) -> str:
         for s, x in sups:
             expires = (x["expires"] or "never") + (" (within the period)" if x["expires_within_period"] else "")
             lines.append(f"| `{_md(s['address'])}` | {x['code']} | {x['kind']} | {_md(x['reason'])} | {expires} | "
-                         f"{x['first_seen']} | {x['last_seen']} |")
+                         f"{_t(x['first_seen'])} | {_t(x['last_seen'])} |")
     notes = [(s, n) for s in data["streams"] for n in s["suppression_notes"]]
     if notes:
         lines += ["", "## Suppressions not applied", ""]
@@ -112,7 +117,7 @@ def render_markdown(report: PeriodReport) -> str:
     lines += ["", "## Runs", "", "| recorded at | run | command | inputs | git commit | findings |",
               "|---|---|---|---|---|---|"]
     for r in data["runs"]:
-        lines.append(f"| {r['recorded_at']} | {r['run_id']} | {r['command']} | {_md(', '.join(r['inputs']))} | "
+        lines.append(f"| {_t(r['recorded_at'])} | {r['run_id']} | {r['command']} | {_md(', '.join(r['inputs']))} | "
                      f"{r['git_commit'] or ''} | {r['finding_count']} |")
     return "\n".join(lines) + "\n"
 
@@ -135,11 +140,13 @@ def _chart(days: list[dict[str, Any]]) -> str:
     """A stacked bar per day: streams by status; a day without a scan is a full-height pale bar marked as a gap."""
     order = ["pass", "suppressed", "unknown", "fail", NOT_SEEN, NOT_SCANNED]
     total = max((sum(d[s] for s in order) for d in days), default=0) or 1
-    width, height, bar = max(len(days) * 14, 200), 120, 10
+    width, height = 760, 120
+    slot = width / max(len(days), 1)
+    bar = max(slot * 0.8, 1.0)
     parts = [f'<svg role="img" aria-label="compliance over time" width="{width}" height="{height + 20}" '
              f'xmlns="http://www.w3.org/2000/svg">']
     for i, d in enumerate(days):
-        x = i * 14 + 2
+        x = i * slot + (slot - bar) / 2
         y = float(height)
         for status in order:
             n = d[status]
@@ -147,10 +154,10 @@ def _chart(days: list[dict[str, Any]]) -> str:
                 continue
             h = height * n / total
             y -= h
-            parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}" fill="{_COLORS[status]}">'
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{_COLORS[status]}">'
                          f'<title>{_e(d["date"])}: {n} {status}</title></rect>')
         if not d["scanned"] and not any(d[s] for s in order):
-            parts.append(f'<rect x="{x}" y="0" width="{bar}" height="{height}" fill="{_COLORS[NOT_SCANNED]}">'
+            parts.append(f'<rect x="{x:.1f}" y="0" width="{bar:.1f}" height="{height}" fill="{_COLORS[NOT_SCANNED]}">'
                          f'<title>{_e(d["date"])}: no scan</title></rect>')
     if days:
         parts.append(f'<text x="2" y="{height + 15}" font-size="10">{_e(days[0]["date"])}</text>')
@@ -198,10 +205,13 @@ def render_html(report: PeriodReport) -> str:
     body.append("<h2>Compliance over time</h2>" + _chart(data["days"]))
     legend = "".join(f'<span><i class="cell" style="background:{c}"></i> {_e(s)}</span>' for s, c in _COLORS.items())
     body.append(f'<p class="legend">{legend}</p>')
+    # A long period keeps its timeline about as wide as a screen: thinner cells, never under 2 px.
+    cell_w = max(2, min(12, 720 // max(len(report.days), 1) - 1))
     rows = []
     for s in data["streams"]:
         cells = "".join(
-            f'<i class="cell" style="background:{_COLORS[c["status"]]}" title="{_e(c["date"])}: {_e(c["status"])}'
+            f'<i class="cell" style="background:{_COLORS[c["status"]]};width:{cell_w}px" '
+            f'title="{_e(c["date"])}: {_e(c["status"])}'
             f'{" " + _e(c["code"]) if c["code"] else ""}"></i>' for c in s["timeline"])
         fixes = [e for e in s["episodes"] if e["fixed_at"]]
         counts = s["day_counts"]
@@ -209,20 +219,20 @@ def render_html(report: PeriodReport) -> str:
                      f'<span class="cells">{cells}</span>', "yes" if s["compliant_all_period"] else "no",
                      str(s["non_compliant_days"]), str(counts[NOT_SEEN] + counts[NOT_SCANNED]),
                      f"{_e(s['last_status']['status'])} {_e(s['last_status']['code'])}",
-                     _e(fixes[-1]["fixed_at"]) if fixes else "", _e(fixes[-1]["time_to_fix"]) if fixes else ""])
+                     _e(_t(fixes[-1]["fixed_at"])) if fixes else "", _e(fixes[-1]["time_to_fix"]) if fixes else ""])
     body.append('<h2>Streams</h2><div id="streams">' + _table(
         ["stream", "source", "timeline", "compliant all period", "non-compliant days", "gap days", "last status",
          "fixed at", "time to fix"], rows) + "</div>")
     episodes = [[f"<code>{_e(s['address'])}</code>", _e(e["code"]),
-                 _e(e["failed_since"]) + (" (before the period)" if e["started_before_period"] else ""),
-                 _e(e["fixed_at"] or "not fixed"), _e(e["time_to_fix"] or "")]
+                 _e(_t(e["failed_since"])) + (" (before the period)" if e["started_before_period"] else ""),
+                 _e(_t(e["fixed_at"]) or "not fixed"), _e(e["time_to_fix"] or "")]
                 for s in data["streams"] for e in s["episodes"]]
     if episodes:
         body.append("<h2>Failure episodes</h2>" + _table(["stream", "code", "failed since", "fixed at",
                                                            "time to fix"], episodes))
     sups = [[f"<code>{_e(s['address'])}</code>", _e(x["code"]), _e(x["kind"]), _e(x["reason"]),
              _e(x["expires"] or "never") + (" (within the period)" if x["expires_within_period"] else ""),
-             _e(x["first_seen"]), _e(x["last_seen"])] for s in data["streams"] for x in s["suppressions"]]
+             _e(_t(x["first_seen"])), _e(_t(x["last_seen"]))] for s in data["streams"] for x in s["suppressions"]]
     if sups:
         body.append("<h2>Suppressions in force</h2>" + _table(
             ["stream", "code", "kind", "reason", "expires", "first seen", "last seen"], sups))
@@ -230,7 +240,7 @@ def render_html(report: PeriodReport) -> str:
              for n in s["suppression_notes"]]
     if notes:
         body.append("<h2>Suppressions not applied</h2><ul>" + "".join(notes) + "</ul>")
-    runs = [[_e(r["recorded_at"]), _e(r["run_id"]), _e(r["command"]), _e(", ".join(r["inputs"])),
+    runs = [[_e(_t(r["recorded_at"])), _e(r["run_id"]), _e(r["command"]), _e(", ".join(r["inputs"])),
              _e(r["git_commit"] or ""), str(r["finding_count"])] for r in data["runs"]]
     body.append("<h2>Runs</h2>" + _table(["recorded at", "run", "command", "inputs", "git commit", "findings"], runs))
     body.append(mapping_section())

@@ -133,12 +133,6 @@ class Row:
         address = (self.data().get("resource") or {}).get("address") or "?"
         return f"finding {address} of run {self.run_id}, recorded {self.recorded_at}"
 
-    def as_dict(self) -> dict[str, Any]:
-        """Every column, the body parsed, for export (findings.jsonl in a bundle)."""
-        return {"seq": self.seq, "run_id": self.run_id, "kind": self.kind, "recorded_at": self.recorded_at,
-                "stream_key": self.stream_key, "status": self.status, "body": self.body,
-                "prev_hash": self.prev_hash, "hash": self.hash}
-
 
 @dataclass(frozen=True)
 class ChainHead:
@@ -290,8 +284,7 @@ class History:
             head = ChainHead(int(max_seq), str(last))
         return max(head.seq, int(max_seq)), head.hash
 
-    def rows(self, *, kind: str | None = None, start: str | None = None, end: str | None = None,
-             run_ids: Sequence[str] | None = None) -> Iterator[Row]:
+    def rows(self, *, kind: str | None = None, start: str | None = None, end: str | None = None) -> Iterator[Row]:
         """Rows in chain order (by seq), optionally of one kind, with ``start <= recorded_at < end``."""
         where: list[str] = []
         params: list[Any] = []
@@ -304,9 +297,6 @@ class History:
         if end is not None:
             where.append("recorded_at < ?")
             params.append(end)
-        if run_ids is not None:
-            where.append(f"run_id IN ({', '.join('?' for _ in run_ids)})")
-            params.extend(run_ids)
         sql = f"SELECT {_COLUMNS} FROM records" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
         for values in self._conn.execute(sql, params):
             yield Row(*values)
