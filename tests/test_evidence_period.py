@@ -270,3 +270,19 @@ def test_broken_chain_is_shown_in_every_format(tmp_path: Path) -> None:
     md = render_markdown(report)
     assert "**History hash chain BROKEN** (1 problems); this report cannot be trusted:" in md
     assert "History hash chain BROKEN</strong>" in render_html(report)
+
+
+def test_chart_history_feeds_the_scan_report_chart(period: tuple[PeriodReport, dict[str, str]]) -> None:
+    from sseguard.report.html import history_chart
+
+    report, _ = period
+    history = report.chart_history()
+    assert history == [
+        (dt.date(2025, 3, 1), {"pass": 1, "fail": 1, "unknown": 0, "suppressed": 1}),
+        (dt.date(2025, 3, 2), {"pass": 2, "fail": 0, "unknown": 0, "suppressed": 1}),
+        (dt.date(2025, 3, 3), {"pass": 1, "fail": 1, "unknown": 0, "suppressed": 1}),
+        (dt.date(2025, 3, 5), {"pass": 2, "fail": 1, "unknown": 0, "suppressed": 1}),
+        (dt.date(2025, 3, 7), {"pass": 3, "fail": 1, "unknown": 0, "suppressed": 0}),
+    ]
+    svg = history_chart(history)
+    assert "2025-03-04: no scan" in svg and "2025-03-06: no scan" in svg

@@ -240,6 +240,12 @@ class PeriodReport:
             out.append({"date": day.isoformat(), "runs": per_day[day], "scanned": per_day[day] > 0, **counts})
         return out
 
+    def chart_history(self) -> list[tuple[dt.date, dict[str, int]]]:
+        """``(day, {status: streams})`` for each day with a scan, the shape ``report.html.render_page`` charts;
+        days without a scan are left out, and that chart marks them as gaps."""
+        return [(dt.date.fromisoformat(d["date"]), {k: d[k] for k in ("pass", "fail", "unknown", "suppressed")})
+                for d in self.compliance_over_time() if d["scanned"]]
+
     def to_dict(self) -> dict[str, Any]:
         gaps = self.gap_days()
         return {
