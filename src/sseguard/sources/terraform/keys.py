@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -82,7 +83,8 @@ def key_from_ref(ref: Ref | bool, reference: str, inst: ModuleInstance) -> Key:
                    policy=OutOfReach(why))
     owner = _instance_at(inst, ref.module_path)
     if ref.mode == "data" or owner is None:
-        why = f"the key comes from {ref.address}, known only at plan time: scan the plan JSON or the live stream"
+        why = (f"the key comes from {ref.address}, known only at plan time: scan the plan JSON or the live stream"
+               if ref.mode == "data" else f"the module instance {ref.module_path} of {ref.address} is not scanned")
         return Key(reference, region=OutOfReach(why), manager=OutOfReach(why), state=OutOfReach(why),
                    policy=OutOfReach(why), declared_at=ref.address)
     if not ref.declared:
@@ -96,12 +98,34 @@ def key_from_ref(ref: Ref | bool, reference: str, inst: ModuleInstance) -> Key:
 
 
 def _instance_at(inst: ModuleInstance, path: str) -> ModuleInstance | None:
+    """The module instance at address prefix ``path``: ``inst``, an ancestor, or a descendant of one (a key
+    declared in a child module reaches its caller through an output)."""
     here: ModuleInstance | None = inst
     while here is not None:
         if here.path == path:
             return here
+        if not here.path or path.startswith(here.path + "."):
+            return _descend(here, path[len(here.path) + 1:] if here.path else path)
         here = here.parent
     return None
+
+
+_CALL_STEP = re.compile(r'module\.([A-Za-z_][\w-]*)(?:\[(\d+|"(?:[^"\\]|\\.)*")\])?(?:\.|$)')
+
+
+def _descend(inst: ModuleInstance, rest: str) -> ModuleInstance | None:
+    pos = 0
+    while pos < len(rest):
+        m = _CALL_STEP.match(rest, pos)
+        if m is None:
+            return None
+        raw = m.group(2)
+        key: str | int | None = None if raw is None else int(raw) if raw.isdigit() else json.loads(raw)
+        child = inst.child(m.group(1), key)
+        if isinstance(child, Unknown):
+            return None
+        inst, pos = child, m.end()
+    return inst
 
 
 def key_from_alias(alias: ResourceHandle, reference: str) -> Key:
