@@ -432,7 +432,8 @@ class _PlanReader:
         if planned.unknown("kms_key_id"):
             if referenced is not None:
                 return referenced
-            named = ", ".join(refs) if refs else "an expression"
+            named = ", ".join(refs) if refs else "an expression" if planned.config is not None else \
+                "an expression the plan's configuration does not show"
             return Unknown(
                 f"kms_key_id of {planned.address} is known only after apply and comes from {named}, not from an "
                 "aws_kms_key or aws_kms_alias resource",

@@ -88,7 +88,8 @@ def load_terraform_json(path: Path, max_bytes: int = MAX_JSON_BYTES) -> tuple[st
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise TerraformJsonError(f"file is {size} bytes, larger than the {max_bytes >> 20} MiB limit")
+            limit = f"{max_bytes >> 20} MiB" if max_bytes >= 1 << 20 else f"{max_bytes} bytes"
+            raise TerraformJsonError(f"file is {size} bytes, larger than the limit of {limit}")
         data = path.read_bytes()
     except OSError as err:
         raise TerraformJsonError(f"cannot read: {err.strerror or err}") from None
@@ -365,6 +366,7 @@ def literal_key(reference: str, stream_region: str | Unknown | OutOfReach, why_n
         manager=KeyManager.AWS if is_aws_managed_alias(ref) else reach,
         state=reach,
         policy=reach,
+        in_stream_region=arn is None,
     )
 
 

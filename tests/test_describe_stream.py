@@ -1,0 +1,147 @@
+"""Saved ``aws kinesis describe-stream(-summary)`` output: real CLI output (saved by tests/fixtures/plan/generate.py
+from the AWS CLI talking to moto) and hand-written outputs for the shapes a live stream rarely shows."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from sseguard.options import ScanOptions
+from sseguard.scan import scan_paths
+from sseguard.sources import describe_stream, plan, state
+
+REPO = Path(__file__).resolve().parents[1]
+REAL = REPO / "tests" / "fixtures" / "describe" / "real"
+HAND = REPO / "tests" / "fixtures" / "describe" / "hand"
+SCHEMA = REPO.parent / "shared" / "spec" / "report.schema.json"
+
+
+def scan(path: Path, region: str | None = None) -> dict[str, Any]:
+    """Scan one file in this process; the report as its JSON dict, findings keyed by address."""
+    report = scan_paths([path], ScanOptions(region=region, base=REPO)).to_dict()
+    report["by_address"] = {f["resource"]["address"]: f for f in report["findings"]}
+    return report
+
+
+def run_cli(*args: str) -> tuple[int, dict[str, Any]]:
+    """Run ``python -m sseguard scan ... --format json`` and validate its report against the schema."""
+    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", *args, "--format", "json"],
+                          capture_output=True, text=True, cwd=REPO, check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
+    return done.returncode, report
+
+
+# file -> (stream name, status, code, advisories, region, line of "StreamName")
+REAL_EXPECTED = {
+    "describe-stream.keep.json": ("keep", "pass", "KSSE000", [], "us-east-1", 16),
+    "describe-stream-summary.plain.json": ("plain", "fail", "KSSE002", [], "us-east-1", 3),
+    "describe-stream-summary.cbd-1.json": ("cbd-1", "pass", "KSSE000", ["KSSE010"], "us-east-1", 3),
+    "describe-stream-summary.legacy-import.json": ("legacy-import", "fail", "KSSE002", [], "us-east-1", 3),
+    "describe-stream-summary.west.json": ("west", "pass", "KSSE000", [], "us-west-2", 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_EXPECTED))
+def test_real_cli_output(name: str) -> None:
+    stream, status, code, advisories, region, line = REAL_EXPECTED[name]
+    report = scan(REAL / name)
+    assert [f["resource"]["address"] for f in report["findings"]] == [stream]
+    finding = report["findings"][0]
+    assert (finding["status"], finding["code"], finding["advisories"]) == (status, code, advisories)
+    assert finding["resource"]["region"] == region
+    assert finding["resource"]["arn"] == f"arn:aws:kinesis:{region}:123456789012:stream/{stream}"
+    assert finding["resource"]["account"] == "123456789012"
+    assert finding["source"] == {"kind": "aws-describe-stream", "path": f"tests/fixtures/describe/real/{name}",
+                                 "line": line, "end_line": None}
+    assert report["inputs"] == [{"kind": "aws-describe-stream", "location": f"tests/fixtures/describe/real/{name}"}]
+
+
+def test_key_arn_facts_and_what_is_out_of_reach() -> None:
+    finding = scan(REAL / "describe-stream-summary.west.json")["findings"][0]
+    evidence = finding["evidence"]
+    assert evidence["source_facts"] == {
+        "output": "StreamDescriptionSummary",
+        "StreamName": "west",
+        "StreamARN": "arn:aws:kinesis:us-west-2:123456789012:stream/west",
+        "StreamStatus": "ACTIVE",
+        "EncryptionType": "KMS",
+        "KeyId": "arn:aws:kms:us-west-2:123456789012:key/31d8c96a-fc56-4cfc-9b0c-00627db1fb77",
+    }
+    key = evidence["key"]
+    assert (key["arn"], key["region"], key["account"]) == (
+        "arn:aws:kms:us-west-2:123456789012:key/31d8c96a-fc56-4cfc-9b0c-00627db1fb77", "us-west-2", "123456789012")
+    reason = ("saved describe-stream output does not include the key's state or policy; scan live with "
+              "sseguard aws")
+    assert evidence["key_checks_not_run"] == {"KSSE012": reason, "KSSE013": reason, "KSSE014": reason}
+
+
+def test_updating_stream_carries_the_advisory() -> None:
+    finding = scan(HAND / "updating.json")["by_address"]["orders"]
+    assert (finding["status"], finding["code"], finding["advisories"]) == ("pass", "KSSE000", ["KSSE022"])
+    assert finding["source"]["line"] == 3
+
+
+def test_missing_encryption_type_is_unknown_never_none() -> None:
+    finding = scan(HAND / "no_encryption_field.json")["by_address"]["trimmed"]
+    assert (finding["status"], finding["code"]) == ("unknown", "KSSE020")
+    assert finding["message"].startswith("the saved output for trimmed has no EncryptionType field")
+
+
+def test_kms_without_key_field_is_unknown() -> None:
+    finding = scan(HAND / "kms_without_keyid.json")["by_address"]["cut"]
+    assert (finding["status"], finding["code"]) == ("unknown", "KSSE020")
+    assert "no KeyId field" in finding["message"]
+
+
+def test_array_of_outputs_with_lines_and_a_bad_item() -> None:
+    report = scan(HAND / "several.json")
+    got = {a: (f["status"], f["code"], f["advisories"], f["source"]["line"], f["resource"]["region"])
+           for a, f in report["by_address"].items()}
+    assert got == {
+        "clicks": ("pass", "KSSE000", ["KSSE010"], 4, "us-east-1"),
+        "payments": ("fail", "KSSE011", [], 13, "us-east-1"),
+        "audit": ("pass", "KSSE000", [], 22, "us-east-1"),
+        "legacy": ("fail", "KSSE002", [], 34, None),
+    }
+    assert report["errors"] == [{"location": "tests/fixtures/describe/hand/several.json", "line": 29,
+                                 "message": "item 4: not describe-stream output: expected an object with "
+                                            "StreamDescription or StreamDescriptionSummary"}]
+    # a key named by alias, without an ARN, is in the stream's own region: nothing to skip for KSSE011
+    assert "KSSE011" not in report["by_address"]["audit"]["evidence"]["key_checks_not_run"]
+
+
+def test_region_option_for_an_output_without_arn() -> None:
+    legacy = scan(HAND / "several.json", region="ca-central-1")["by_address"]["legacy"]
+    assert legacy["resource"]["region"] == "ca-central-1"
+    assert legacy["resource"]["arn"] is None
+
+
+def test_bad_json_is_one_error_and_exit_2() -> None:
+    code, report = run_cli(str(HAND / "bad.json"))
+    assert code == 2
+    assert report["findings"] == [] and report["inputs"] == []
+    assert report["errors"] == [{"location": "tests/fixtures/describe/hand/bad.json", "line": 4,
+                                 "message": "invalid JSON: expected a key in double quotes, found ','"}]
+
+
+def test_cli_report_is_valid() -> None:
+    code, report = run_cli(str(HAND / "several.json"), str(REAL / "describe-stream.keep.json"))
+    assert code == 1
+    assert report["summary"] == {"pass": 3, "fail": 2, "unknown": 0, "suppressed": 0}
+
+
+def test_sniff() -> None:
+    for path in [*REAL.glob("*.json"), HAND / "several.json", HAND / "updating.json"]:
+        head = path.read_bytes()[:4096]
+        assert describe_stream.sniff(path, head), path
+        assert not plan.sniff(path, head) and not state.sniff(path, head)
+    plan_file = REPO / "tests" / "fixtures" / "plan" / "real" / "plan.json"
+    assert not describe_stream.sniff(plan_file, plan_file.read_bytes()[:4096])
