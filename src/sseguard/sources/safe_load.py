@@ -152,10 +152,13 @@ class _JsonParser:
         self.line = 1
 
     def skip_ws(self) -> None:
+        if self.pos < len(self.text) and self.text[self.pos] not in " \t\n\r":
+            return  # most calls find a token right away; the regex is for runs of whitespace
         m = _WS.match(self.text, self.pos)
         assert m is not None
-        self.line += self.text.count("\n", self.pos, m.end())
-        self.pos = m.end()
+        end = m.end()
+        self.line += self.text.count("\n", self.pos, end)
+        self.pos = end
 
     def fail(self, what: str) -> LoadError:
         if self.pos >= len(self.text):
