@@ -80,6 +80,8 @@ def test_sniff_fixtures(rel: str, expected: bool) -> None:
 @pytest.mark.parametrize(("name", "text", "expected"), [
     ("only-resources.yml", "Resources:\n  S:\n    Type: AWS::Kinesis::Stream\n", True),
     ("quoted.yaml", "'AWSTemplateFormatVersion': '2010-09-09'\n", True),
+    ("bom.yaml", "\ufeffAWSTemplateFormatVersion: '2010-09-09'\n", True),
+    ("bom.json", '\ufeff{"Resources": {}}', True),
     ("k8s.yaml", "apiVersion: v1\nkind: ConfigMap\ndata:\n  Resources: none\n", False),
     ("nested.json", '{"config": {"Resources": {"a": 1}}}', False),
     ("plan.json", '{"format_version": "1.2", "terraform_version": "1.11.0", "resource_changes": []}', False),
@@ -441,6 +443,8 @@ def test_suppressions(ext: str) -> None:
         "GuardAndCfnNag": ("suppressed", "KSSE001", []),
         "CheckovSkipped": ("suppressed", "KSSE001", []),
         "PassingWithSuppression": PASS,
+        "CommaCodes": ("suppressed", "KSSE001", []),
+        "NoSuchCode": ("fail", "KSSE001", []),
     }
     applied = {a: (f.suppression.kind, f.suppression.reason, f.suppression.expires)
                for a, f in findings.items() if f.suppression}
@@ -449,6 +453,7 @@ def test_suppressions(ext: str) -> None:
         "CfnNagSuppressed": ("cfn_nag", "Public reference data, encryption not required", None),
         "GuardAndCfnNag": ("cfn_nag", "Ephemeral load-test stream", None),
         "CheckovSkipped": ("checkov", "Encrypted client-side before it is written", None),
+        "CommaCodes": ("sseguard", "Both codes in one string", None),
     }
 
 
@@ -464,6 +469,9 @@ def test_suppression_lines_and_notes() -> None:
     assert findings["GuardOnly"].notes == (
         'guard suppression (line 59) has no reason and is not applied: give reason="..."',)
     assert findings["SseguardOtherCode"].notes == ()
+    assert findings["NoSuchCode"].notes == (
+        "sseguard suppression (line 109) names no code of this control: 'sseguard ignore CKV_AWS_43'",)
+    assert findings["CommaCodes"].stream.suppressions[0].codes == {"KSSE001", "KSSE003"}
     # cfn_nag W35 is not about this control, so only the W49 entry is read.
     rules = findings["CfnNagSuppressed"].stream.suppressions
     assert [(r.kind, r.text, r.line) for r in rules] == [("cfn_nag", "cfn_nag rules_to_suppress W49", 48)]

@@ -65,15 +65,18 @@ def looks_like_template(path: Path, head: bytes) -> bool:
     if _has_marker(head):
         return True
     try:
+        if path.stat().st_size <= len(head):
+            return False  # the head was the whole file
         with path.open("rb") as fh:
             more = fh.read(_SNIFF_BYTES)
     except OSError:
         return False
-    return len(more) > len(head) and _has_marker(more)
+    return _has_marker(more)
 
 
 def _has_marker(data: bytes) -> bool:
-    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    stripped = data.lstrip(b" \t\r\n")
     if not stripped.startswith(b"{"):
         return bool(_YAML_TOP_KEY.search(data))
     depth = 0

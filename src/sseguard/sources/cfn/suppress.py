@@ -21,7 +21,7 @@ from typing import Any
 from sseguard.model import SuppressionRule
 from sseguard.suppressions import PEER_CODES
 
-_CODE = re.compile(r"^KSSE\d{3}$")
+_CODE = re.compile(r"\bKSSE\d{3}\b", re.IGNORECASE)
 
 
 def read(metadata: Any) -> tuple[SuppressionRule, ...]:
@@ -61,7 +61,8 @@ def _sseguard(block: Any) -> list[SuppressionRule]:
             continue
         named = entry.get("code", entry.get("codes"))
         names = named if isinstance(named, list) else [named]
-        codes = frozenset(_text(c).upper() for c in names if _CODE.match(_text(c).upper()))
+        # "KSSE001, KSSE003" in one string names two codes, as the comment form does.
+        codes = frozenset(c.upper() for name in names for c in _CODE.findall(_text(name)))
         expires = entry.get("expires")
         rules.append(SuppressionRule(
             "sseguard", codes, _text(entry.get("reason")), _text(expires) or None,
