@@ -93,7 +93,7 @@ def main() -> int:
         if not args.checkov:
             return 0
         c_wall, c_rss, c_out = timed([args.checkov, "-d", str(corpus), "--framework", "terraform",
-                                      "--check", "CKV_AWS_43", "-o", "json", "--quiet", "--compact"], env)
+                                      "--check", "CKV_AWS_43", "-o", "json", "--compact"], env)
         theirs = checkov_verdicts(c_out)
         print(f"checkov:  {c_wall:.2f} s wall, {c_rss} MB peak")
         print(f"ratio:    {c_wall / wall:.1f}x faster, {c_rss / max(rss, 1):.1f}x less memory")

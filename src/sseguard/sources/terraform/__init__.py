@@ -9,17 +9,19 @@ from pathlib import Path
 from sseguard.model import ScannedInput, SourceKind, SourceResult
 from sseguard.options import ScanOptions
 from sseguard.sources.terraform.instance import ModuleInstance, Tree
-from sseguard.sources.terraform.loader import Module, called_dirs, is_terraform_file, load_module
+from sseguard.sources.terraform.loader import PREREAD, Module, called_dirs, is_terraform_file, load_module
 from sseguard.sources.terraform.streams import import_targets, streams_of, walk_instances
 
 __all__ = ["is_terraform_file", "load_single_file", "load_tree"]
 
 # Below this much configuration text one process is faster than starting a second.
 _PARALLEL_BYTES = 2 * 1024 * 1024
+# From this much configuration text on, blocks are parsed only when a stream needs them (see hcl.parse_hcl).
+_FAST_BYTES = 1024 * 1024
 
 
-def _scan_root(root: Path, options: ScanOptions, module: Module | None = None) -> SourceResult:
-    tree = Tree(root, options)
+def _scan_root(root: Path, options: ScanOptions, module: Module | None = None, fast: bool = False) -> SourceResult:
+    tree = Tree(root, options, fast=fast)
     if module is not None:
         tree.modules[root.resolve()] = module
     root_module = tree.module(root)
@@ -41,11 +43,11 @@ def _scan_root(root: Path, options: ScanOptions, module: Module | None = None) -
     return result
 
 
-def _scan_roots(args: tuple[list[Path], ScanOptions]) -> SourceResult:
-    roots, options = args
+def _scan_roots(args: tuple[list[Path], ScanOptions, bool]) -> SourceResult:
+    roots, options, fast = args
     out = SourceResult()
     for root in roots:
-        out.extend(_scan_root(root, options))
+        out.extend(_scan_root(root, options, fast=fast))
     return out
 
 
@@ -62,23 +64,21 @@ def load_tree(dirs: list[Path], options: ScanOptions) -> SourceResult:
     roots = [d for d in wanted if d not in called]
     if not roots and wanted:  # every folder calls another (a cycle): start from the first
         roots = wanted[:1]
-    total = 0
-    for d in roots:
-        try:
-            total += sum(e.stat().st_size for e in os.scandir(d) if e.name.endswith((".tf", ".tf.json")))
-        except OSError:
-            continue
-    workers = min(2, os.cpu_count() or 1, len(roots))
-    if workers < 2 or total < _PARALLEL_BYTES:
-        return _scan_roots((roots, options))
-    half = (len(roots) + 1) // 2
-    groups = [roots[:half], roots[half:]]
-    ctx = multiprocessing.get_context("fork")
-    result = SourceResult()
-    with ctx.Pool(workers) as pool:
-        for part in pool.map(_scan_roots, [(g, options) for g in groups]):
-            result.extend(part)
-    return result
+    total = sum(len(data) for data in PREREAD.values())
+    fast = total >= _FAST_BYTES
+    try:
+        workers = min(2, os.cpu_count() or 1, len(roots))
+        if workers < 2 or total < _PARALLEL_BYTES:
+            return _scan_roots((roots, options, fast))
+        half = (len(roots) + 1) // 2
+        ctx = multiprocessing.get_context("fork")
+        result = SourceResult()
+        with ctx.Pool(workers) as pool:
+            for part in pool.map(_scan_roots, [(roots[:half], options, fast), (roots[half:], options, fast)]):
+                result.extend(part)
+        return result
+    finally:
+        PREREAD.clear()
 
 
 def load_single_file(path: Path, options: ScanOptions) -> SourceResult:

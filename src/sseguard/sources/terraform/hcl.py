@@ -215,6 +215,8 @@ def _split(file: SourceFile) -> list[Block] | None:
     line = 1
     counted = 0
     for m in _COLUMN0.finditer(data):
+        if start >= 0 and m.lastgroup == "head":
+            return None  # a header inside a block: a brace is missing, or a heredoc holds one; parse it all
         if start < 0:
             if m.lastgroup != "head" or _GAP.fullmatch(data, pos, m.start()) is None:
                 return None
@@ -246,9 +248,14 @@ def _chunk_block(file: SourceFile, m: re.Match[bytes], line: int, end_line: int,
     return Block(m.group(2).decode(), labels, file, line, end_line, _chunk=(start, end))
 
 
-def parse_hcl(file: SourceFile) -> ParsedFile:
-    """Parse a native-syntax file; recovered syntax errors are kept as ``error_line`` and per-block ``has_error``."""
-    split = _split(file)
+def parse_hcl(file: SourceFile, fast: bool = False) -> ParsedFile:
+    """Parse a native-syntax file; recovered syntax errors are kept as ``error_line`` and per-block ``has_error``.
+
+    ``fast`` (large trees): top-level blocks are found by the splitter and each is parsed only when first needed, so
+    a syntax error inside a block no stream depends on is not seen. Otherwise the whole file is parsed up front and
+    every syntax error is reported.
+    """
+    split = _split(file) if fast else None
     if split is not None:
         return ParsedFile(file, split, {})
     root = file.tree.root_node

@@ -45,8 +45,10 @@ class Expansion:
 class Tree:
     """What one scan of a root module shares: loaded modules (by folder), options, errors."""
 
-    def __init__(self, root_dir: Path, options: ScanOptions, modules: dict[Path, Module] | None = None) -> None:
+    def __init__(self, root_dir: Path, options: ScanOptions, modules: dict[Path, Module] | None = None,
+                 fast: bool = False) -> None:
         self.root_dir = root_dir
+        self.fast = fast
         self.options = options
         self.modules = modules if modules is not None else {}
         self.downloaded = downloaded_modules(root_dir)
@@ -56,7 +58,7 @@ class Tree:
     def module(self, directory: Path) -> Module:
         key = directory.resolve()
         if key not in self.modules:
-            self.modules[key] = load_module(directory, self.options)
+            self.modules[key] = load_module(directory, self.options, fast=self.fast)
         return self.modules[key]
 
     def error(self, location: str, message: str, line: int | None = None) -> None:

@@ -80,7 +80,7 @@ class Module:
 def read_source(path: Path, options: ScanOptions) -> SourceFile:
     """Read a configuration file's bytes, refusing what cannot be Terraform text (huge, binary, not UTF-8)."""
     display = options.display_path(path)
-    data = _PREREAD.pop(str(path), None)
+    data = PREREAD.pop(str(path), None)
     if data is None:
         data = _read_limited(path)
     if len(data) > MAX_FILE_BYTES:
@@ -96,8 +96,8 @@ def read_source(path: Path, options: ScanOptions) -> SourceFile:
     return SourceFile(path, display, data)
 
 
-# Bytes read by ``called_dirs`` before the modules are loaded, so no file is read twice.
-_PREREAD: dict[str, bytes] = {}
+# Bytes read by ``called_dirs`` before the modules are loaded, so no file is read twice; emptied after each tree.
+PREREAD: dict[str, bytes] = {}
 
 
 def _read_limited(path: Path) -> bytes:
@@ -108,15 +108,15 @@ def _read_limited(path: Path) -> bytes:
         raise HclSyntaxError(f"cannot read: {err.strerror or err}") from None
 
 
-def parse_file(path: Path, options: ScanOptions) -> ParsedFile:
-    """Read and parse one file by its syntax."""
+def parse_file(path: Path, options: ScanOptions, fast: bool = False) -> ParsedFile:
+    """Read and parse one file by its syntax (``fast``: see ``parse_hcl``)."""
     source = read_source(path, options)
-    return parse_json(source) if path.name.endswith(".json") else parse_hcl(source)
+    return parse_json(source) if path.name.endswith(".json") else parse_hcl(source, fast)
 
 
-def load_module(directory: Path, options: ScanOptions, only: list[Path] | None = None) -> Module:
+def load_module(directory: Path, options: ScanOptions, only: list[Path] | None = None, fast: bool = False) -> Module:
     """Parse every configuration file of a folder (or ``only`` those) and index its blocks; errors are kept in the
-    module, never raised."""
+    module, never raised. ``fast``: blocks are parsed only when needed (see ``parse_hcl``)."""
     module = Module(directory)
     if only is not None:
         names = [p.name for p in only]
@@ -138,7 +138,7 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
                                                 "cannot read: a broken or looping symbolic link"))
             continue
         try:
-            parsed = parse_file(path, options)
+            parsed = parse_file(path, options, fast)
         except HclSyntaxError as err:
             module.errors.append(InputError(options.display_path(path), str(err), err.line))
             continue
@@ -251,7 +251,7 @@ def called_dirs(directory: Path) -> set[Path]:
             data = _read_limited(path)
         except HclSyntaxError:
             continue
-        _PREREAD[str(path)] = data
+        PREREAD[str(path)] = data
         if b"module" not in data or b"source" not in data:
             continue
         pattern = _LOCAL_SOURCE_JSON if name.endswith(".json") else _LOCAL_SOURCE
