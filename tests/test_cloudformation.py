@@ -22,6 +22,9 @@ from sseguard.model import Finding, InputError, KeyState, OutOfReach, Unknown
 from sseguard.options import ScanOptions
 from sseguard.scan import judge, scan_paths
 from sseguard.sources import cloudformation, file_sources
+from sseguard.sources.cfn.intrinsics import Resolver
+from sseguard.sources.cfn.load import load_template
+from sseguard.sources.cfn.values import Choice, Deferred
 from sseguard.sources.safe_load import MAX_BYTES, LList, LMap, LoadError, load_json, load_yaml
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cloudformation"
@@ -279,6 +282,46 @@ def test_key_arn_in_the_stacks_own_region_is_never_a_mismatch() -> None:
     stream = findings["SubStream"]
     assert stream.stream.key is not None and stream.stream.key.in_stream_region
     assert "KSSE011" not in stream.verdict.skipped_checks
+
+
+def outputs(region: str | None) -> dict[str, Any]:
+    """Each output of intrinsics/outputs.yaml resolved on its own."""
+    template = load_template(FIXTURES / "intrinsics/outputs.yaml")
+    resolver = Resolver(template, ScanOptions(region=region))
+    return {name: resolver.value(out["Value"]) for name, out in template.body["Outputs"].items()}
+
+
+def test_function_results_without_region() -> None:
+    got = outputs(None)
+    assert got["Base64"] == "YWxpYXMvYXBw"
+    assert got["Length"] == 3
+    assert got["ToJson"] == '{"a":[1,true]}'
+    assert got["MapDefault"] == 2 and got["MapHit"] == 1
+    assert got["NumberEquals"] == "three"  # Fn::Equals compares the parameter "3" and the number 3 as text
+    assert got["NoValue"] == ["a", "b"]
+    assert got["SelectOutOfRange"] == Unknown("Fn::Select index 5 is outside the list of 3 items")
+    assert got["Cidr"] == Unknown("Fn::Cidr is not evaluated by sseguard")
+    assert got["Unsupported"] == Unknown("intrinsic function Fn::Frobnicate is not supported",
+                                         "replace it by a literal or a parameter")
+    # Values known only at deploy keep their placeholders and the resources they come from.
+    assert isinstance(got["JoinDeferred"], Deferred)
+    assert (got["JoinDeferred"].text, got["JoinDeferred"].refs) == ("${AWS::StackName}:${Key}", (("Key", ""),))
+    assert isinstance(got["SplitDeferred"], Deferred) and got["SplitDeferred"].refs == (("Key", "Arn"),)
+    assert isinstance(got["ToJsonDeferred"], Deferred) and got["ToJsonDeferred"].refs == (("Key", "Arn"),)
+    assert isinstance(got["UndeclaredGetAtt"], Deferred) and not got["UndeclaredGetAtt"].declared
+    assert isinstance(got["Partition"], Deferred) and got["Partition"].resolve == "pass --region"
+    china = got["ChinaCondition"]
+    assert isinstance(china, Choice) and (china.condition, china.if_true, china.if_false) == ("IsChina", "china",
+                                                                                            "global")
+    assert china.why.reason == "condition IsChina cannot be decided: AWS::Region is not known (no --region given)"
+
+
+def test_function_results_with_region() -> None:
+    got = outputs("cn-north-1")
+    assert got["Literal"] == "${NotAVariable}-cn-north-1"  # ${!Name} is the literal ${Name}
+    assert got["Partition"] == "aws-cn|amazonaws.com.cn"
+    assert got["ChinaCondition"] == "china"
+    assert outputs("us-gov-west-1")["Partition"] == "aws-us-gov|amazonaws.com"
 
 
 # --- the template CDK emits ---------------------------------------------------------------------------------------
