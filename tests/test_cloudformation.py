@@ -599,6 +599,17 @@ def test_file_over_the_size_limit(tmp_path: Path) -> None:
         (f"file is {MAX_BYTES + 1} bytes, larger than the 20 MiB limit", None)]
 
 
+def test_conditions_chained_too_deep_are_one_error(tmp_path: Path) -> None:
+    lines = ["Conditions:", "  C0: !Equals [a, a]"]
+    lines += [f"  C{i}: !Not [!Condition C{i - 1}]" for i in range(1, 2000)]
+    lines += ["Resources:", "  S:", "    Type: AWS::Kinesis::Stream", "    Condition: C1999"]
+    path = tmp_path / "chain.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    errors, streams = errors_of(path)
+    assert [(e.message, e.line) for e in errors] == [("references nest too deeply to evaluate", None)]
+    assert streams == 0
+
+
 def test_empty_template_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing but a comment\n")

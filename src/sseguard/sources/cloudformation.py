@@ -31,5 +31,12 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
         template = load_template(path)
     except LoadError as err:
         return SourceResult(errors=[InputError(shown, err.message, err.line)])
-    streams, errors = adapt(template, options, shown)
+    try:
+        streams, errors = adapt(template, options, shown)
+    except RecursionError:
+        # Conditions or values that refer to each other hundreds of levels deep.
+        return SourceResult(errors=[InputError(shown, "references nest too deeply to evaluate")])
+    except Exception as err:  # a bug must not end the whole scan with a traceback
+        message = f"internal error while evaluating the template ({type(err).__name__}: {err}); please report it"
+        return SourceResult(errors=[InputError(shown, " ".join(message.split()))])
     return SourceResult(streams=streams, inputs=[ScannedInput(KIND, shown)], errors=errors)

@@ -33,10 +33,10 @@ def _fn_get_att(r: Resolver, arg: Any) -> Any:
         return r.get_att(resource, attribute)
     if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
         return Unknown(f"Fn::GetAtt needs [resource, attribute], not {arg!r}")
-    return r.lifted(r.value(arg[1]), lambda attribute: r.get_att(arg[0], str(_displayas_text(attribute))))
+    return r.lifted(r.value(arg[1]), lambda attribute: r.get_att(arg[0], str(_text_of(attribute))))
 
 
-def _displayas_text(value: Any) -> Any:
+def _text_of(value: Any) -> Any:
     return value.text if isinstance(value, Deferred) else value
 
 

@@ -61,6 +61,7 @@ class Deferred:
         return m[1] if m else self.text
 
     def unknown(self) -> Unknown:
+        """This value where a literal is needed (an encryption type, a comparison): unknown, with its reason."""
         return Unknown(self.reason, self.resolve)
 
 
@@ -135,6 +136,7 @@ def first_choice(value: Any) -> tuple[Choice, Any, Any] | None:
 
 
 def first_unknown(value: Any) -> Unknown | None:
+    """The first unknown inside a value: a function given an unknown argument gives that unknown."""
     if isinstance(value, Unknown):
         return value
     if isinstance(value, list):
