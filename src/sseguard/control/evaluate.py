@@ -32,7 +32,7 @@ def _is_aws_managed(stream: Stream) -> bool:
 
 def ksse011_region_mismatch(stream: Stream, key: Key, strict: bool, skipped: dict[str, str], notes: list[str]) -> bool:
     """The key's region differs from the stream's."""
-    if key.in_stream_region or key.manager is KeyManager.AWS:
+    if key.in_stream_region:
         return False
     if isinstance(key.region, OutOfReach | Unknown):
         skipped["KSSE011"] = key.region.reason

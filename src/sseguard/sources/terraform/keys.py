@@ -32,10 +32,12 @@ def key_ref_is_given(value: Computed) -> Ref | bool | None:
 
 def key_from_literal(reference: str, stream_region: str | OutOfReach, inst: ModuleInstance) -> Key:
     """A key given as text: alias/aws/kinesis, a key or alias ARN, an alias name, or a key id."""
-    if is_aws_managed_alias(reference):
-        return Key(reference, region=stream_region, manager=KeyManager.AWS, state=KeyState.ENABLED,
-                   policy=OutOfReach("the AWS-managed key's policy is set by AWS"), in_stream_region=True)
     m = _KEY_ARN.match(reference)
+    if is_aws_managed_alias(reference):
+        # the alias name resolves in the stream's region; an alias ARN names its region
+        return Key(reference, region=m.group(2) if m else stream_region, account=m.group(3) if m else None,
+                   manager=KeyManager.AWS, state=KeyState.ENABLED,
+                   policy=OutOfReach("the AWS-managed key's policy is set by AWS"), in_stream_region=m is None)
     if m:
         kind = m.group(4)
         if kind == "alias":
