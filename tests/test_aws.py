@@ -403,6 +403,17 @@ def test_access_denied_on_list_streams(aws: MotoAws, monkeypatch: pytest.MonkeyP
     assert len(report["inputs"]) == 2
 
 
+def test_access_denied_on_describe_regions(aws: MotoAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_creds(monkeypatch, iam_user(aws.url, "no-regions", [ALLOW_ALL, deny("ec2:DescribeRegions")]))
+    with aws.iam_enforced():
+        found, report = scan(aws, "all", "eu-west-1")
+    # The account's enabled regions are not known; the region named too is still scanned.
+    assert sorted(found) == [f"aws://{ACCOUNT}"]
+    assert verdict(found[f"aws://{ACCOUNT}"]) == ("unknown", "KSSE021", [])
+    assert found[f"aws://{ACCOUNT}"]["message"].startswith("ec2:DescribeRegions failed: AccessDenied")
+    assert report["inputs"] == [{"kind": "aws", "location": f"aws://{ACCOUNT}/eu-west-1"}]
+
+
 def test_assume_role_denied(aws: MotoAws, monkeypatch: pytest.MonkeyPatch) -> None:
     use_creds(monkeypatch, iam_user(aws.url, "no-assume", [ALLOW_ALL, deny("sts:AssumeRole")]))
     with aws.iam_enforced():

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import pty
+import time
 
 import pytest
 
 from sseguard.sources.aws.keys import KeyRef, place
 from sseguard.sources.aws.progress import Progress
-from sseguard.sources.aws.ratelimit import TokenBucket
+from sseguard.sources.aws.ratelimit import RegionalLimits, TokenBucket
 
 ACCT = "123456789012"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -88,3 +89,15 @@ def test_progress_draws_on_a_terminal_only() -> None:
     drawn = os.read(leader, 4096).decode()
     os.close(leader)
     assert drawn.endswith("4/4 streams\r\x1b[K")
+
+
+def test_limits_are_per_account_and_region() -> None:
+    limits = RegionalLimits({"DescribeStreamSummary": 1.0})
+    start = time.monotonic()
+    limits.acquire("111111111111", "us-east-1", "DescribeStreamSummary")
+    limits.acquire("111111111111", "eu-west-1", "DescribeStreamSummary")
+    limits.acquire("222222222222", "us-east-1", "DescribeStreamSummary")
+    limits.acquire("111111111111", "us-east-1", "ListStreams")  # no limit given for it: never waits
+    assert time.monotonic() - start < 0.5
+    limits.acquire("111111111111", "us-east-1", "DescribeStreamSummary")  # the same bucket again: one second
+    assert time.monotonic() - start >= 0.95

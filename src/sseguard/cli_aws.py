@@ -8,7 +8,6 @@ import sys
 from sseguard.options import ScanOptions
 from sseguard.report import Report
 from sseguard.scan import judge
-from sseguard.sources.aws import ALL_REGIONS, AwsScanOptions, AwsSetupError, is_region_name, scan_aws
 
 _EPILOG = """\
 credentials: whatever boto3 finds (environment, --profile, SSO, instance or container role).
@@ -46,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _cmd_aws(args: argparse.Namespace) -> int:
     from sseguard.cli import UsageError, emit_report
+
+    # boto3 takes a third of a second to import: only the aws command pays for it.
+    from sseguard.sources.aws import ALL_REGIONS, AwsScanOptions, AwsSetupError, is_region_name, scan_aws
 
     regions = tuple(r.strip() for r in args.region)
     for region in regions:

@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sseguard.model import Unknown
 from sseguard.sources.aws.errors import api_unknown
-from sseguard.sources.aws.ratelimit import AccountLimits
+from sseguard.sources.aws.ratelimit import RegionalLimits
 from sseguard.sources.aws.session import Account
 
 if TYPE_CHECKING:
@@ -57,14 +57,14 @@ def enabled_regions(account: Account) -> list[str] | Unknown:
     return sorted(r["RegionName"] for r in answer.get("Regions", []) if r.get("RegionName"))
 
 
-def list_stream_names(client: KinesisClient, limits: AccountLimits, account_id: str) -> list[str]:
+def list_stream_names(client: KinesisClient, limits: RegionalLimits, account_id: str, region: str) -> list[str]:
     """Every stream name of the region, following ``NextToken`` and, where an endpoint gives no token,
     ``HasMoreStreams`` with ``ExclusiveStartStreamName`` (the older paging, which emulators still use)."""
     names: list[str] = []
     seen: set[str] = set()
     request: dict[str, Any] = {}
     while True:
-        limits.acquire(account_id, "ListStreams")
+        limits.acquire(account_id, region, "ListStreams")
         page = client.list_streams(**request)
         fresh = [n for n in page.get("StreamNames", []) if n not in seen]
         names.extend(fresh)
@@ -80,20 +80,21 @@ def list_stream_names(client: KinesisClient, limits: AccountLimits, account_id: 
             raise PagingStalled("kinesis:ListStreams said more streams follow, but the next page brought none")
 
 
-def list_target(target: Target, limits: AccountLimits) -> list[str] | Unknown:
+def list_target(target: Target, limits: RegionalLimits) -> list[str] | Unknown:
     """The stream names of one account-region, or the ``Unknown`` that the whole region becomes."""
     try:
-        return list_stream_names(target.account.clients.kinesis(target.region), limits, target.account.account_id)
+        return list_stream_names(target.account.clients.kinesis(target.region), limits, target.account.account_id,
+                                 target.region)
     except PagingStalled as err:
         return Unknown(str(err), "scan again; if it persists, the endpoint's ListStreams paging is broken", "KSSE021")
     except (ClientError, BotoCoreError) as err:
         return api_unknown("kinesis:ListStreams", err, target.location)
 
 
-def describe(target: Target, name: str, limits: AccountLimits) -> Described:
-    """DescribeStreamSummary of one stream, within the account's rate limit."""
+def describe(target: Target, name: str, limits: RegionalLimits) -> Described:
+    """DescribeStreamSummary of one stream, within the rate limit of its account and region."""
     client = target.account.clients.kinesis(target.region)
-    limits.acquire(target.account.account_id, "DescribeStreamSummary")
+    limits.acquire(target.account.account_id, target.region, "DescribeStreamSummary")
     try:
         answer = client.describe_stream_summary(StreamName=name)
     except (ClientError, BotoCoreError) as err:

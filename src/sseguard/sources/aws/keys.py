@@ -115,8 +115,9 @@ class KeyResolver:
         try:
             for page in client.get_paginator("list_aliases").paginate():
                 for alias in page.get("Aliases", []):
-                    aliases[alias["AliasName"]] = {k: v for k, v in alias.items() if k in
-                                                   ("AliasName", "AliasArn", "TargetKeyId")}
+                    if alias.get("AliasName"):
+                        aliases[alias["AliasName"]] = {k: v for k, v in alias.items() if k in
+                                                       ("AliasName", "AliasArn", "TargetKeyId")}
         except (ClientError, BotoCoreError) as err:
             return api_unknown("kms:ListAliases", err, f"aws://{account}/{region}")
         return aliases
@@ -141,11 +142,14 @@ class KeyResolver:
         account, region, key_id = kid
         client = self._accounts[account].clients.kms(region)
         try:
-            meta = client.describe_key(KeyId=key_id)["KeyMetadata"]
+            meta = client.describe_key(KeyId=key_id).get("KeyMetadata")
         except (ClientError, BotoCoreError) as err:
             if error_code_and_message(err)[0] == "NotFoundException":
                 return _KeyFacts(missing=True)
             return _KeyFacts(error=api_unknown("kms:DescribeKey", err, key_id))
+        if not meta:
+            return _KeyFacts(error=Unknown(f"kms:DescribeKey returned no KeyMetadata for {key_id}",
+                                           f"check the key with aws kms describe-key --key-id {key_id}", API_ERROR))
         described = {k: meta[k] for k in _DESCRIBE_FIELDS if k in meta}  # type: ignore[literal-required]
         facts = _KeyFacts(describe=described)
         if meta.get("KeyManager") == "AWS":
@@ -153,12 +157,12 @@ class KeyResolver:
             return facts
         key_arn = str(meta.get("Arn") or key_id)
         try:
-            text = client.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"]
+            text = client.get_key_policy(KeyId=key_arn, PolicyName="default").get("Policy")
         except (ClientError, BotoCoreError) as err:
             facts.policy = api_unknown("kms:GetKeyPolicy", err, key_arn)
             return facts
         try:
-            document = json.loads(text)
+            document = json.loads(text or "")
         except ValueError as err:
             facts.policy = Unknown(f"kms:GetKeyPolicy returned a policy that is not JSON: {err}",
                                    "read the policy with aws kms get-key-policy and check it", API_ERROR)

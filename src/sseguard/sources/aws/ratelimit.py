@@ -1,9 +1,9 @@
-"""Per-account request rates, kept under the documented Kinesis control-plane limits.
+"""Request rates kept under the documented Kinesis control-plane limits.
 
-Kinesis limits some calls per account, across all callers and regions: ``DescribeStreamSummary`` to 20 transactions
-per second, ``ListStreams`` to 5. botocore's adaptive retries only slow down after a throttle; these buckets keep
-the scan under the limits in the first place, so a large account is not throttled and other tools sharing the
-account keep working.
+Kinesis limits its API calls per account and region (Kinesis Data Streams developer guide, "Quotas and limits",
+API limits), across every caller: ``DescribeStreamSummary`` to 20 transactions per second, ``ListStreams`` to 5.
+botocore's adaptive retries only slow down after a throttle; these buckets keep the scan under the limits in the
+first place, so a large account is not throttled and other tools sharing the account keep working.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-# Documented per-account limits (Kinesis API reference, "Limits" of each action), transactions per second.
+# Documented limits per account and region, transactions per second.
 KINESIS_TPS: dict[str, float] = {"DescribeStreamSummary": 20.0, "ListStreams": 5.0}
 
 
@@ -49,8 +49,8 @@ class TokenBucket:
             time.sleep(wait)
 
 
-class AccountLimits:
-    """One bucket per (account, operation), made on first use.
+class RegionalLimits:
+    """One bucket per (account, region, operation), made on first use.
 
     The burst is one second's worth of calls: a scan may start with that many at once and then goes on at the
     documented rate.
@@ -58,16 +58,16 @@ class AccountLimits:
 
     def __init__(self, tps: dict[str, float] | None = None) -> None:
         self._tps = dict(KINESIS_TPS if tps is None else tps)
-        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
         self._lock = threading.Lock()
 
-    def acquire(self, account: str, operation: str) -> None:
-        """Wait for a token of ``operation`` in ``account``; operations without a limit never wait."""
+    def acquire(self, account: str, region: str, operation: str) -> None:
+        """Wait for a token of ``operation`` in ``account`` and ``region``; operations without a limit never wait."""
         rate = self._tps.get(operation)
         if rate is None:
             return
         with self._lock:
-            bucket = self._buckets.get((account, operation))
+            bucket = self._buckets.get((account, region, operation))
             if bucket is None:
-                bucket = self._buckets[(account, operation)] = TokenBucket(rate, max(1.0, rate))
+                bucket = self._buckets[(account, region, operation)] = TokenBucket(rate, max(1.0, rate))
         bucket.acquire()

@@ -1,4 +1,4 @@
-"""Scan live accounts: accounts x regions in parallel, streams described within the per-account rate, keys resolved
+"""Scan live accounts: accounts x regions in parallel, streams described within each region's rate, keys resolved
 once each, every stream adapted into the model. Judging is the caller's (``control.evaluate``)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sseguard.sources.aws.adapter import stream_from_error, stream_from_summary,
 from sseguard.sources.aws.collect import Described, Target, describe, enabled_regions, list_target
 from sseguard.sources.aws.keys import KeyRef, KeyResolver, place
 from sseguard.sources.aws.progress import Progress
-from sseguard.sources.aws.ratelimit import KINESIS_TPS, AccountLimits
+from sseguard.sources.aws.ratelimit import KINESIS_TPS, RegionalLimits
 from sseguard.sources.aws.session import (
     Account,
     AccountFailure,
@@ -74,7 +74,7 @@ def _scan_accounts(opened: Sequence[Account | AccountFailure], options: AwsScanO
     wanted = list(dict.fromkeys(options.regions)) or [default_region or ""]
     accounts = [a for a in opened if isinstance(a, Account)]
     workers = max(1, options.max_workers)
-    limits = AccountLimits(options.tps)
+    limits = RegionalLimits(options.tps)
     with ThreadPoolExecutor(max_workers=workers) as place_pool, \
             ThreadPoolExecutor(max_workers=workers * 2) as call_pool:
         for failed in (a for a in opened if isinstance(a, AccountFailure)):

@@ -211,11 +211,15 @@ def open_base_session(profile: str | None, endpoint_url: str | None, counter: Ap
 def caller_account(base: BaseSession, clients: Clients) -> str:
     """The account of the user's own credentials (sts:GetCallerIdentity); no credentials is a setup error."""
     try:
-        return clients.sts().get_caller_identity()["Account"]
+        account = clients.sts().get_caller_identity().get("Account")
     except (ClientError, BotoCoreError) as err:
         code, message = error_code_and_message(err)
-        raise AwsSetupError(f"cannot use the AWS credentials: sts:GetCallerIdentity failed: {code}"
+        what = "use the AWS credentials" if isinstance(err, ClientError | NoCredentialsError) else "reach AWS"
+        raise AwsSetupError(f"cannot {what}: sts:GetCallerIdentity failed: {code}"
                             + (f": {message}" if message else "")) from None
+    if not account:
+        raise AwsSetupError("cannot use the AWS credentials: sts:GetCallerIdentity returned no account")
+    return account
 
 
 def organization_role_arns(clients: Clients, role_name: str) -> list[str]:
@@ -243,11 +247,14 @@ def assume(base: BaseSession, clients: Clients, role_arn: str) -> Account | Acco
     """Assume ``role_arn`` (sts:AssumeRole) and return the account it opens, or why it could not."""
     account_id = role_account(role_arn)
     try:
-        creds = clients.sts().assume_role(RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME)["Credentials"]
+        creds = clients.sts().assume_role(RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME).get("Credentials")
     except NoCredentialsError:
         raise AwsSetupError("no AWS credentials found to assume roles with (environment, --profile, SSO)") from None
     except (ClientError, BotoCoreError) as err:
         return AccountFailure(account_id, api_unknown("sts:AssumeRole", err, role_arn))
+    if not creds:
+        return AccountFailure(account_id, Unknown(f"sts:AssumeRole returned no credentials for {role_arn}",
+                                                  "check the role and scan again", "KSSE021"))
     # A fresh botocore session per role: credentials set on a session apply to every client it makes.
     session = boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
