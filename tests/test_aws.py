@@ -172,12 +172,16 @@ def test_alias_key_arn_and_key_id_share_one_lookup(aws: MotoAws) -> None:
 def test_aws_managed_alias_without_any_kms_call(aws: MotoAws) -> None:
     make_stream(aws, "managed", "alias/aws/kinesis")
     make_stream(aws, "managed-arn", f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/kinesis")
+    make_stream(aws, "managed-elsewhere", f"arn:aws:kms:eu-west-1:{ACCOUNT}:alias/aws/kinesis")
     found, report = scan(aws, "us-east-1")
     assert verdict(found[arn("managed")]) == ("pass", "KSSE000", ["KSSE010"])
     assert found[arn("managed")]["message"] == "encrypted with KMS key alias/aws/kinesis (the AWS-managed key)"
     assert found[arn("managed")]["evidence"]["key"]["manager"] == "AWS"
     assert found[arn("managed")]["evidence"]["key"]["state"] == "Enabled"
     assert verdict(found[arn("managed-arn")]) == ("pass", "KSSE000", ["KSSE010"])
+    # The alias ARN names another region: that region's AWS-managed key cannot encrypt this stream.
+    assert verdict(found[arn("managed-elsewhere")]) == ("fail", "KSSE011", ["KSSE010"])
+    assert found[arn("managed-elsewhere")]["evidence"]["key"]["region"] == "eu-west-1"
     assert "kms" not in report["api_calls"]
     assert [c for c in aws.behaviour.calls() if c.operation.startswith("kms:")] == []
 
