@@ -201,20 +201,63 @@ class ModuleInstance:
             if attr is not None:
                 value = self.parent.eval(attr.expr, self.call_bindings)
                 if value is not None:
-                    return value
+                    return self._with_type(block, value)
         elif self.parent is None:
             given = self.root_inputs().get(name)
             if given is not None:
                 where, raw = given
-                return self._typed_input(block, name, raw, where)
+                return self._with_type(block, self._typed_input(block, name, raw, where))
         default = block.attr("default")
         if default is not None:
-            return self.eval(default.expr)
+            return self._with_type(block, self.eval(default.expr))
         where = "the module call " + self.path if self.parent is not None else "this root module"
         resolve = (f"pass {name} = ... in module {self.call.labels[0]!r}" if self.parent is not None and self.call
                    else f"pass --var {name}=... or set it in a tfvars file (terraform.tfvars, *.auto.tfvars, "
                         "--var-file)")
         return Unknown(f"var.{name} has no value in {where}", resolve)
+
+    def _with_type(self, block: Block, value: Value) -> Value:
+        """Terraform converts a variable's value to its type constraint. What changes a stream's settings is the
+        optional attributes of object types: one left out (or null) takes its default, or null."""
+        type_attr = block.attr("type")
+        if type_attr is None or not isinstance(value, dict | list):
+            return value
+        expr = type_attr.expr
+        if expr.node is None:  # .tf.json: the type constraint is written as a string
+            if not isinstance(expr.value, str):
+                return value
+            try:
+                expr = parse_expression_text(expr.value, expr.file, expr.line)
+            except HclSyntaxError:
+                return value
+        assert expr.node is not None
+        return self._convert(expr.node, expr, value)
+
+    def _convert(self, node: Any, expr: Expr, value: Value) -> Value:
+        call = _type_call(node, expr.src)
+        if call is None or value is None or isinstance(value, Unknown | Computed):
+            return value
+        kind, args = call
+        if kind in ("list", "set", "map") and len(args) == 1:
+            if isinstance(value, list):
+                return [self._convert(args[0], expr, v) for v in value]
+            if isinstance(value, dict) and kind == "map":
+                return {k: self._convert(args[0], expr, v) for k, v in value.items()}
+            return value
+        if kind != "object" or len(args) != 1 or not isinstance(value, dict):
+            return value
+        out = dict(value)
+        for attr_name, attr_type in _object_attributes(args[0], expr.src):
+            optional = _type_call(attr_type, expr.src)
+            if optional is not None and optional[0] == "optional" and optional[1]:
+                if out.get(attr_name) is None:
+                    default = optional[1][1] if len(optional[1]) > 1 else None
+                    out[attr_name] = None if default is None else self.eval(
+                        Expr(expr.file, expr.line, default, src=expr.src))
+                attr_type = optional[1][0]
+            if attr_name in out:
+                out[attr_name] = self._convert(attr_type, expr, out[attr_name])
+        return out
 
     def _typed_input(self, block: Block, name: str, raw: Value, where: str) -> Value:
         """Values from the command line and TF_VAR_ are text: parsed as HCL unless the variable is a string."""
@@ -410,6 +453,33 @@ class ModuleInstance:
         if self.tree.options.region:
             return self.tree.options.region
         return OutOfReach(f"provider {provider_key} names no region: pass --region")
+
+
+def _type_call(node: Any, src: bytes) -> tuple[str, list[Any]] | None:
+    """``object({...})``, ``list(T)``, ``optional(T, d)``... as (name, argument expression nodes); None otherwise."""
+    while node.type == "expression" and node.named_child_count == 1:
+        node = node.named_children[0]
+    if node.type != "function_call" or node.named_child_count == 0:
+        return None
+    name = src[node.named_children[0].start_byte:node.named_children[0].end_byte].decode()
+    args = [a for c in node.named_children if c.type == "function_arguments" for a in c.named_children
+            if a.type == "expression"]
+    return name, args
+
+
+def _object_attributes(node: Any, src: bytes) -> list[tuple[str, Any]]:
+    """The (name, type node) pairs of an object type's ``{ name = type, ... }`` argument."""
+    out: list[tuple[str, Any]] = []
+    stack = [node]
+    while stack:
+        here = stack.pop()
+        if here.type == "object_elem":
+            key, val = here.child_by_field_name("key"), here.child_by_field_name("val")
+            if key is not None and val is not None:
+                out.append((src[key.start_byte:key.end_byte].decode().strip().strip('"'), val))
+        elif here.type in ("expression", "collection_value", "object"):
+            stack.extend(reversed(here.named_children))
+    return out
 
 
 def _provider_map(expr: Expr) -> dict[str, str]:
