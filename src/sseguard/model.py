@@ -145,6 +145,8 @@ class Verdict:
     also_failing: tuple[str, ...] = ()
     skipped_checks: Mapping[str, str] = field(default_factory=dict)
     policy_notes: tuple[str, ...] = ()
+    # How to resolve this stream's unknown, when the source knows better than the code's general remediation.
+    resolve: str | None = None
 
 
 @dataclass(frozen=True)

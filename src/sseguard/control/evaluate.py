@@ -122,8 +122,7 @@ def evaluate(stream: Stream, *, strict_key_policy: bool = False) -> Verdict:
         advisories.append("KSSE022")
     rule = _type_rule(stream)
     if isinstance(rule, Unknown):
-        message = rule.reason + (f"; to resolve: {rule.resolve}" if rule.resolve else "")
-        return Verdict(Status.UNKNOWN, rule.code, tuple(advisories), message)
+        return Verdict(Status.UNKNOWN, rule.code, tuple(advisories), _with_resolve(rule), resolve=rule.resolve or None)
     if rule is not None:
         code, message = rule
         return Verdict(Status.FAIL, code, tuple(advisories), message)
@@ -154,10 +153,8 @@ def evaluate(stream: Stream, *, strict_key_policy: bool = False) -> Verdict:
             also_failing=tuple(failing[1:]), skipped_checks=skipped, policy_notes=tuple(notes),
         )
     if unknown_key_fact is not None:
-        message = unknown_key_fact.reason + (f"; to resolve: {unknown_key_fact.resolve}"
-                                             if unknown_key_fact.resolve else "")
-        return Verdict(Status.UNKNOWN, unknown_key_fact.code, tuple(advisories), message,
-                       skipped_checks=skipped, policy_notes=tuple(notes))
+        return Verdict(Status.UNKNOWN, unknown_key_fact.code, tuple(advisories), _with_resolve(unknown_key_fact),
+                       skipped_checks=skipped, policy_notes=tuple(notes), resolve=unknown_key_fact.resolve or None)
     message = f"encrypted with KMS key {stream.key_reference}"
     if "KSSE010" in advisories:
         message += " (the AWS-managed key)"
@@ -165,6 +162,10 @@ def evaluate(stream: Stream, *, strict_key_policy: bool = False) -> Verdict:
         message += f"; {len(skipped)} key check(s) could not run: " + ", ".join(sorted(skipped))
     return Verdict(Status.PASS, "KSSE000", tuple(advisories), message, skipped_checks=skipped,
                    policy_notes=tuple(notes))
+
+
+def _with_resolve(unknown: Unknown) -> str:
+    return unknown.reason + (f"; to resolve: {unknown.resolve}" if unknown.resolve else "")
 
 
 def _first_unknown_key_fact(key: Key | None) -> Unknown | None:

@@ -13,7 +13,8 @@ TOOL_IDS: tuple[dict[str, str], ...] = (
     {"scheme": "Prowler", "id": "kinesis_stream_encrypted_at_rest", "note": "severity high"},
     {"scheme": "KICS", "id": "862fe4bf-3eec-4767-a517-40f378886b88", "note": "Terraform"},
     {"scheme": "KICS", "id": "7f65be75-90ab-4036-8c2a-410aef7bb650", "note": "CloudFormation"},
-    {"scheme": "Trivy", "id": "AWS-0064", "note": "AVD-AWS-0064, formerly tfsec aws-kinesis-enable-in-transit-encryption"},
+    {"scheme": "Trivy", "id": "AWS-0064",
+     "note": "AVD-AWS-0064, formerly tfsec aws-kinesis-enable-in-transit-encryption"},
     {"scheme": "CloudSploit", "id": "kinesisEncrypted", "note": ""},
     {"scheme": "Control Tower", "id": "CT.KINESIS.PR.1", "note": "proactive, CloudFormation"},
 )

@@ -26,7 +26,7 @@ from sseguard import __version__
 from sseguard.control.codes import CODES, CONTROL_ID
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, Status
-from sseguard.report.core import RenderOptions, Report, severity
+from sseguard.report.core import RenderOptions, Report, remediation_of, severity
 
 SCHEMA_VERSION = "2018-10-08"
 TYPES = (
@@ -169,7 +169,7 @@ def to_asff(f: Finding, account: str, region: str, when: str) -> dict[str, Any]:
         "FindingProviderFields": {"Severity": sev, "Types": list(TYPES)},
         "Title": _cut(title, _TITLE_MAX),
         "Description": _description(f),
-        "Remediation": {"Recommendation": {"Text": _cut(CODES[v.code].remediation, _REMEDIATION_MAX)}},
+        "Remediation": {"Recommendation": {"Text": _cut(remediation_of(f), _REMEDIATION_MAX)}},
         "ProductFields": _product_fields(f),
         "Resources": [_resource(f, account, region)],
         "Compliance": {"Status": compliance_status(f), "RelatedRequirements": related_requirements()},

@@ -79,6 +79,11 @@ def severity(finding: Finding) -> str:
     return best
 
 
+def remediation_of(finding: Finding) -> str:
+    """How to fix (or, for an unknown, how to resolve) this finding: the source's own hint first."""
+    return finding.verdict.resolve or CODES[finding.verdict.code].remediation
+
+
 def _plain(value: object) -> Any:
     if isinstance(value, Unknown | OutOfReach):
         return None
@@ -92,7 +97,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     ev = evidence(s, v)
     if f.notes:
         ev["suppression_notes"] = list(f.notes)
-    remediation = CODES[v.code].remediation
+    remediation = remediation_of(f)
     return {
         "control": CONTROL_ID,
         "status": f.status.value,

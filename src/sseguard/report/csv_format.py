@@ -17,7 +17,7 @@ from typing import Any
 from sseguard.control.codes import CODES, CONTROL_ID
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, OutOfReach, Unknown
-from sseguard.report.core import RenderOptions, Report, severity
+from sseguard.report.core import RenderOptions, Report, remediation_of, severity
 
 COLUMNS: tuple[str, ...] = (
     "control_id",
@@ -85,7 +85,7 @@ def row(f: Finding) -> dict[str, str]:
         "line": _known(s.location.line),
         "end_line": _known(s.location.end_line),
         "message": v.message,
-        "remediation": CODES[v.code].remediation,
+        "remediation": remediation_of(f),
         "framework_requirements": framework_ids(),
         "tool_ids": tool_ids(),
         "suppression_kind": sup.kind if sup else "",

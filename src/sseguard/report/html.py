@@ -27,7 +27,7 @@ from sseguard.control.codes import CODES, CONTROL_ID, CONTROL_TITLE
 from sseguard.control.evaluate import evidence
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, Status
-from sseguard.report.core import RenderOptions, Report, severity
+from sseguard.report.core import RenderOptions, Report, remediation_of, severity
 
 History = Sequence[tuple[dt.date, Mapping[str, int]]]
 
@@ -214,7 +214,7 @@ def evidence_block(f: Finding) -> str:
         verdict.append(("also failing", esc(", ".join(v.also_failing))))
     verdict += [("note", esc(n)) for n in f.notes]
     if f.status is not Status.PASS:
-        verdict.append(("how to fix", esc(CODES[v.code].remediation)))
+        verdict.append(("how to fix", esc(remediation_of(f))))
     parts.append("<h3>Verdict</h3>" + _dl(verdict))
     if f.suppression is not None:
         sup = f.suppression

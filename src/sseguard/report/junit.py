@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from sseguard import __version__
 from sseguard.control.codes import CODES, CONTROL_ID
 from sseguard.model import Finding, InputError, OutOfReach, Status, Unknown
-from sseguard.report.core import RenderOptions, Report
+from sseguard.report.core import RenderOptions, Report, remediation_of
 
 # Characters XML 1.0 cannot carry at all, even escaped; a Terraform key or API field may hold them.
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -44,7 +44,7 @@ def _details(f: Finding) -> str:
     lines.extend(f"advisory {a} {CODES[a].slug}: {CODES[a].title}" for a in v.advisories)
     lines.extend(f"note: {n}" for n in f.notes)
     if f.status is not Status.PASS:
-        lines.append(f"how to fix: {CODES[v.code].remediation}")
+        lines.append(f"how to fix: {remediation_of(f)}")
     return "\n".join(lines)
 
 

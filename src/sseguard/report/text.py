@@ -6,7 +6,7 @@ from itertools import groupby
 
 from sseguard.control.codes import CODES
 from sseguard.model import Finding, Status
-from sseguard.report.core import RenderOptions, Report
+from sseguard.report.core import RenderOptions, Report, remediation_of
 
 _COLORS = {
     Status.PASS: "\033[32m",
@@ -72,6 +72,8 @@ def _finding_lines(f: Finding, paint: object) -> list[str]:
         out.append(f"             also failing: {', '.join(v.also_failing)}")
     for code in v.advisories:
         out.append(paint(f"             advisory {code}: {CODES[code].title}", _DIM))
-    if f.status in (Status.FAIL, Status.UNKNOWN):
-        out.append(paint(f"             fix: {CODES[v.code].remediation}", _DIM))
+    if f.status is Status.FAIL:
+        out.append(paint(f"             fix: {remediation_of(f)}", _DIM))
+    elif f.status is Status.UNKNOWN and not v.resolve:  # a source's own hint is already in the message
+        out.append(paint(f"             to resolve: {remediation_of(f)}", _DIM))
     return out

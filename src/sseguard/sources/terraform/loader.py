@@ -141,6 +141,7 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
             parsed = parse_file(path, options, fast)
         except HclSyntaxError as err:
             module.errors.append(InputError(options.display_path(path), str(err), err.line))
+            _streams_in_unreadable(path, options, str(err), err.line, module)
             continue
         module.files.append(parsed.file)
         if parsed.error_line is not None:
@@ -157,18 +158,40 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
     return module
 
 
+_STREAM_DECL_JSON = re.compile(rb'"aws_kinesis_stream"\s*:\s*\{\s*"([^"]+)"\s*:')
+
+
+def _declared_streams(data: bytes, json_syntax: bool) -> list[tuple[str, int]]:
+    """Stream names declared in a file's text, with their lines (a JSON object's first stream only)."""
+    pattern = _STREAM_DECL_JSON if json_syntax else _STREAM_DECL
+    return [(m.group(1).decode("utf-8", "replace"), data.count(b"\n", 0, m.start(1)) + 1)
+            for m in pattern.finditer(data)]
+
+
 def _find_unread_streams(parsed: ParsedFile, module: Module) -> None:
     """After a syntax error, a stream block may have been swallowed: find declarations the parser did not read."""
     read = {b.labels[1] for b in parsed.blocks if b.type == "resource" and b.labels[:1] == (STREAM_TYPE,)
-            and len(b.labels) > 1 and not b.has_error}
-    for m in _STREAM_DECL.finditer(parsed.file.data):
-        name = m.group(1).decode("utf-8", "replace")
+            and len(b.labels) > 1}
+    for name, line in _declared_streams(parsed.file.data, parsed.file.path.name.endswith(".json")):
         if name not in read:
-            line = parsed.file.data.count(b"\n", 0, m.start()) + 1
             module.unread_streams.append(UnreadStream(
                 name, parsed.file, line,
                 f"the block could not be parsed (syntax error near line {parsed.error_line} of "
                 f"{parsed.file.display})"))
+
+
+def _streams_in_unreadable(path: Path, options: ScanOptions, why: str, line: int | None, module: Module) -> None:
+    """A file that could not be parsed at all may still declare streams: they are unknown, never missing."""
+    try:
+        data = _read_limited(path)
+    except HclSyntaxError:
+        return
+    if b"\0" in data or len(data) > MAX_FILE_BYTES:
+        return
+    source = SourceFile(path, options.display_path(path), data)
+    where = f"{source.display}:{line}" if line else source.display
+    for name, decl_line in _declared_streams(data, path.name.endswith(".json")):
+        module.unread_streams.append(UnreadStream(name, source, decl_line, f"the file cannot be read ({where}: {why})"))
 
 
 def _index(module: Module, block: Block, override: bool) -> None:
