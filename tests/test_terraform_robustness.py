@@ -87,6 +87,7 @@ def test_invalid_tf_json_is_an_error_with_its_line_and_the_other_file_is_judged(
     assert run.verdict("aws_kinesis_stream.json_good") == ("pass", "KSSE000", [], "main.tf.json", 4)
     assert run.exit_code == 0
 
+
 def test_a_stream_in_an_invalid_tf_json_file_is_unknown_never_missing() -> None:
     run = scan(ROBUST / "json_broken")
     assert run.verdict("aws_kinesis_stream.x") == ("unknown", "KSSE020", [], "streams.tf.json", 4)

@@ -1,0 +1,123 @@
+"""Running ``sseguard scan`` in tests, and checking every JSON report it writes against the report schema.
+
+``scan`` runs the command line's own ``main`` in this process (a subprocess costs most of a second of imports;
+``test_cli_scan.py`` covers the console script itself). Report paths are shown relative to the folder the scan
+runs in, which is the scanned folder (or the scanned file's folder) unless ``cwd`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from sseguard import cli
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+SHARED = REPO.parent / "shared"
+SCHEMA_PATH = SHARED / "spec" / "report.schema.json"
+TF = TESTS / "fixtures" / "terraform"
+
+
+@functools.cache
+def _validator() -> jsonschema.protocols.Validator:
+    if not SCHEMA_PATH.is_file():
+        raise AssertionError(f"the report schema {SCHEMA_PATH} is missing: reports cannot be validated")
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]
+
+
+def validate_report(report: dict[str, Any]) -> None:
+    """Fail with every schema violation listed when ``report`` is not a valid sseguard/report/v1 document."""
+    problems = sorted(_validator().iter_errors(report), key=lambda e: list(e.absolute_path))
+    assert not problems, "report does not match the schema:\n" + "\n".join(
+        f"  {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in problems
+    )
+
+
+Verdict = tuple[str, str, list[str], str | None, int | None]
+
+
+@dataclass
+class ScanRun:
+    """One run of ``sseguard scan --format json``: its exit code, its (schema-valid) report, and stderr."""
+
+    exit_code: int
+    report: dict[str, Any]
+    stderr: str
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return list(self.report["findings"])
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self.report["errors"])
+
+    def addresses(self) -> list[str]:
+        """Every finding's resource address, sorted."""
+        return sorted(f["resource"]["address"] for f in self.findings)
+
+    def finding(self, address: str) -> dict[str, Any]:
+        """The one finding of ``address`` (fails if there is none or more than one)."""
+        found = [f for f in self.findings if f["resource"]["address"] == address]
+        assert len(found) == 1, f"{len(found)} findings for {address}; addresses: {self.addresses()}"
+        return found[0]
+
+    def verdict(self, address: str) -> Verdict:
+        """(status, code, advisories, path, line) of one finding: what most tests pin down exactly."""
+        f = self.finding(address)
+        return f["status"], f["code"], f["advisories"], f["source"]["path"], f["source"]["line"]
+
+    def evidence(self, address: str) -> dict[str, Any]:
+        evidence: dict[str, Any] = self.finding(address)["evidence"]
+        return evidence
+
+    def error_lines(self) -> list[tuple[str, int | None]]:
+        """(location, line) of every input error, sorted."""
+        return sorted((e["location"], e["line"]) for e in self.errors)
+
+
+def scan(*paths: Path | str, args: Sequence[str] = (), cwd: Path | None = None) -> ScanRun:
+    """Run ``sseguard scan PATHS --format json --no-history ARGS`` in-process and return its validated report
+    (no history: a module-scoped run has no per-test history file to write to)."""
+    first = Path(paths[0])
+    where = cwd if cwd is not None else (first if first.is_dir() else first.parent)
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    os.chdir(where)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(["scan", *(str(p) for p in paths), "--format", "json", "--no-history", *args])
+            except SystemExit as exc:  # argparse usage errors
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        os.chdir(before)
+    assert "Traceback" not in err.getvalue(), err.getvalue()
+    report = json.loads(out.getvalue())
+    validate_report(report)
+    return ScanRun(code, report, err.getvalue())
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write a small tree of files under ``root`` (for cases that cannot live in fixtures: huge, unreadable...)."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root

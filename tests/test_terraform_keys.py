@@ -1,0 +1,140 @@
+"""Following kms_key_id to the key: aws_kms_key (is_enabled, policy), aws_kms_alias, aws_kms_key_policy, policy
+documents (jsonencode, heredoc, data aws_iam_policy_document), key ARNs, keys in child modules, and keys out of
+reach (data sources, undeclared aliases) whose checks are skipped and named."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import TF, ScanRun, scan
+
+KEYS = TF / "keys"
+
+
+@pytest.fixture(scope="module")
+def run() -> ScanRun:
+    return scan(KEYS)
+
+
+@pytest.fixture(scope="module")
+def strict() -> ScanRun:
+    return scan(KEYS, args=["--strict-key-policy"])
+
+
+def key_of(run: ScanRun, name: str) -> dict[str, object]:
+    key: dict[str, object] = run.evidence(f"aws_kinesis_stream.{name}")["key"]
+    return key
+
+
+def test_a_good_key_passes_every_check(run: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.good") == ("pass", "KSSE000", [], "streams.tf", 1)
+    ev = run.evidence("aws_kinesis_stream.good")
+    assert "key_checks_not_run" not in ev
+    assert ev["key"]["declared_at"] == "aws_kms_key.good"
+    assert ev["key"]["state"] == "Enabled"
+    assert ev["key"]["region"] == "eu-west-1"
+    assert ev["key"]["policy_origin"] == "aws_kms_key.good.policy"
+    assert [s["Sid"] for s in ev["key"]["policy"]["Statement"]] == ["Root", "Kinesis"]
+
+
+def test_ksse014_is_enabled_false(run: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.disabled") == ("fail", "KSSE014", [], "streams.tf", 7)
+    assert run.finding("aws_kinesis_stream.disabled")["message"] == (
+        "key aws_kms_key.disabled.key_id is not usable: Disabled")
+    assert key_of(run, "disabled")["state"] == "Disabled"
+
+
+def test_ksse013_default_policy_is_an_advisory(run: ScanRun, strict: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.default_policy") == ("pass", "KSSE000", ["KSSE013"], "streams.tf", 13)
+    assert key_of(run, "default_policy")["policy_origin"] == "the default key policy (no policy is set)"
+    assert strict.verdict("aws_kinesis_stream.default_policy") == ("fail", "KSSE013", [], "streams.tf", 13)
+
+
+def test_ksse012_heredoc_policy_denying_producers(run: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.heredoc_deny") == ("fail", "KSSE012", ["KSSE013"], "streams.tf", 19)
+    notes = run.evidence("aws_kinesis_stream.heredoc_deny")["policy_analysis"]
+    assert ("no principal is left a way to use kms:GenerateDataKey: allowed by statement 'Root' but denied without "
+            "condition by statement 'NoProducers'") in notes
+
+
+def test_policy_document_data_source(run: ScanRun, strict: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.document") == ("pass", "KSSE000", ["KSSE013"], "streams.tf", 25)
+    key = key_of(run, "document")
+    assert key["policy_origin"] == "aws_kms_key.document.policy from data.aws_iam_policy_document.producers_only"
+    assert key["policy"] == {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Producers", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": ["*"],
+        "Principal": {"AWS": ["arn:aws:iam::111122223333:role/producer"]},
+    }]}
+    assert strict.verdict("aws_kinesis_stream.document") == ("fail", "KSSE013", [], "streams.tf", 25)
+
+
+def test_aws_kms_key_policy_resource_replaces_the_key_policy(run: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.separate_policy") == ("fail", "KSSE012", ["KSSE013"], "streams.tf", 31)
+    assert key_of(run, "separate_policy")["policy_origin"] == "aws_kms_key_policy.separate_policy"
+
+
+def test_policy_with_parts_known_only_after_apply(run: ScanRun) -> None:
+    # the root principal's account comes from a data source: kept as ${...}, still a delegation of kms:*
+    assert run.verdict("aws_kinesis_stream.unresolved_policy") == ("pass", "KSSE000", ["KSSE013"], "streams.tf", 37)
+    assert key_of(run, "unresolved_policy")["policy_origin"] == (
+        "aws_kms_key.unresolved_policy.policy (parts known only after apply kept as ${...})")
+
+
+def test_several_key_failures_in_table_order(run: ScanRun, strict: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.everything_wrong") == ("fail", "KSSE011", ["KSSE013"], "streams.tf", 43)
+    assert run.evidence("aws_kinesis_stream.everything_wrong")["also_failing"] == ["KSSE012", "KSSE014"]
+    assert run.finding("aws_kinesis_stream.everything_wrong")["message"] == (
+        "key aws_kms_key.east.arn is in region us-east-1, the stream is in eu-west-1")
+    assert strict.evidence("aws_kinesis_stream.everything_wrong")["also_failing"] == ["KSSE012", "KSSE013", "KSSE014"]
+
+
+def test_counted_keys_by_index(run: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.counted_enabled") == ("pass", "KSSE000", [], "streams.tf", 49)
+    assert run.verdict("aws_kinesis_stream.counted_disabled") == ("fail", "KSSE014", [], "streams.tf", 55)
+    assert key_of(run, "counted_disabled")["declared_at"] == "aws_kms_key.counted[1]"
+
+
+@pytest.mark.parametrize(("name", "line", "verdict", "declared_at"), [
+    ("alias_name", 61, ("pass", "KSSE000", []), "aws_kms_alias.good -> aws_kms_key.good"),
+    ("alias_ref", 67, ("fail", "KSSE014", []), "aws_kms_alias.disabled -> aws_kms_key.disabled"),
+    ("alias_arn_literal", 73, ("fail", "KSSE014", []), "aws_kms_alias.disabled -> aws_kms_key.disabled"),
+])
+def test_an_alias_leads_to_its_target_key(run: ScanRun, name: str, line: int, verdict: tuple[str, str, list[str]],
+                                          declared_at: str) -> None:
+    assert run.verdict(f"aws_kinesis_stream.{name}") == (*verdict, "streams.tf", line)
+    assert key_of(run, name)["declared_at"] == declared_at
+
+
+def test_an_alias_not_declared_passes_with_its_checks_named(run: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.undeclared_alias") == ("pass", "KSSE000", [], "streams.tf", 79)
+    not_run = run.evidence("aws_kinesis_stream.undeclared_alias")["key_checks_not_run"]
+    assert sorted(not_run) == ["KSSE012", "KSSE013", "KSSE014"]  # an alias is in the stream's region
+    assert not_run["KSSE014"] == ("alias alias/declared-elsewhere is not declared in the scanned files: scan the "
+                                  "live stream with sseguard aws to check the key's state and policy")
+
+
+def test_aws_managed_alias_arn(run: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.aws_managed_arn") == ("pass", "KSSE000", ["KSSE010"], "streams.tf", 85)
+    assert key_of(run, "aws_managed_arn")["manager"] == "AWS"
+
+
+@pytest.mark.parametrize(("name", "line", "declared_at"), [
+    ("key_from_module", 91, "module.keymod.aws_kms_key.inner"),
+    ("key_from_module_instance", 107, 'module.keyset["a"].aws_kms_key.inner'),
+])
+def test_a_key_declared_in_a_child_module(run: ScanRun, name: str, line: int, declared_at: str) -> None:
+    assert run.verdict(f"aws_kinesis_stream.{name}") == ("fail", "KSSE014", ["KSSE013"], "streams.tf", line)
+    assert key_of(run, name)["declared_at"] == declared_at
+
+
+def test_a_key_from_a_data_source_is_out_of_reach(run: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.data_key") == ("pass", "KSSE000", [], "streams.tf", 97)
+    not_run = run.evidence("aws_kinesis_stream.data_key")["key_checks_not_run"]
+    assert not_run == {code: ("the key comes from data.aws_kms_key.shared, known only at plan time: scan the plan "
+                              "JSON or the live stream") for code in ("KSSE011", "KSSE012", "KSSE013", "KSSE014")}
+
+
+def test_summary(run: ScanRun, strict: ScanRun) -> None:
+    assert run.report["summary"] == {"pass": 9, "fail": 9, "unknown": 0, "suppressed": 0}
+    assert strict.report["summary"] == {"pass": 6, "fail": 12, "unknown": 0, "suppressed": 0}
+    assert run.errors == []
