@@ -15,7 +15,7 @@ import pytest
 from sseguard.options import ScanOptions
 from sseguard.scan import scan_paths
 from sseguard.sources import file_sources, plan, state
-from sseguard.sources.tfjson_common import TerraformJsonError, load_terraform_json
+from sseguard.sources.tfjson_common import PLAN_SKIPPED, TerraformJsonError, load_terraform_json
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "plan"
@@ -34,7 +34,7 @@ def scan(path: Path, region: str | None = None) -> dict[str, Any]:
 
 def run_cli(*args: str) -> tuple[int, dict[str, Any]]:
     """Run ``python -m sseguard scan ... --format json`` and validate its report against the schema."""
-    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", *args, "--format", "json"],
+    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", *args, "--format", "json", "--no-history"],
                           capture_output=True, text=True, cwd=REPO, check=False)
     assert "Traceback" not in done.stderr, done.stderr
     report = json.loads(done.stdout)
@@ -293,3 +293,19 @@ def test_size_limit_is_a_one_line_error(tmp_path: Path) -> None:
     big.write_bytes(REAL.read_bytes())
     with pytest.raises(TerraformJsonError, match=r"^file is \d+ bytes, larger than the limit of 1000 bytes$"):
         load_terraform_json(big, max_bytes=1000)
+
+
+def test_skipped_sections_give_the_same_plan_and_a_stray_key_falls_back(tmp_path: Path) -> None:
+    _, fast = load_terraform_json(REAL, plan=True)
+    _, full = load_terraform_json(REAL)
+    assert "planned_values" not in fast and "planned_values" in full
+    assert fast == {k: v for k, v in full.items() if k not in PLAN_SKIPPED}
+    # a key named like a top-level one, nested in a skipped section, must not cut the section short
+    data = json.loads(REAL.read_text())
+    data["planned_values"]["root_module"]["resources"][0]["values"]["tags"] = {
+        "a": "b", "resource_changes": [{"address": "aws_kinesis_stream.fake"}], "configuration": {}}
+    tricky = tmp_path / "tricky.json"
+    tricky.write_text(json.dumps(data, separators=(",", ":")))
+    _, parsed = load_terraform_json(tricky, plan=True)
+    assert parsed["resource_changes"] == fast["resource_changes"]
+    assert {f["resource"]["address"] for f in scan(tricky)["findings"]} == set(REAL_EXPECTED)

@@ -33,7 +33,7 @@ def scan(path: Path, region: str | None = None) -> dict[str, Any]:
 
 def run_cli(*args: str) -> tuple[int, dict[str, Any]]:
     """Run ``python -m sseguard scan ... --format json`` and validate its report against the schema."""
-    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", *args, "--format", "json"],
+    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", *args, "--format", "json", "--no-history"],
                           capture_output=True, text=True, cwd=REPO, check=False)
     assert "Traceback" not in done.stderr, done.stderr
     report = json.loads(done.stdout)

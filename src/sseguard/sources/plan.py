@@ -76,7 +76,7 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
     """Read a plan JSON file and adapt each planned stream into the model."""
     shown = options.display_path(path)
     try:
-        text, plan = load_terraform_json(path)
+        text, plan = load_terraform_json(path, plan=True)
     except TerraformJsonError as err:
         return SourceResult(errors=[InputError(shown, err.message, err.line)])
     if not isinstance(plan, dict) or "format_version" not in plan:

@@ -7,9 +7,10 @@ every other resource while the file is being parsed, so memory stays near the si
 
 from __future__ import annotations
 
+import gc
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,10 +81,71 @@ def _prune(obj: dict[str, Any]) -> Any:
     return obj
 
 
-def load_terraform_json(path: Path, max_bytes: int = MAX_JSON_BYTES) -> tuple[str, Any]:
+# The top-level keys of ``terraform show -json tfplan``, in the order Terraform writes them (its Go struct's order).
+PLAN_KEYS = (
+    "format_version", "terraform_version", "variables", "planned_values", "resource_drift", "resource_changes",
+    "deferred_changes", "output_changes", "prior_state", "configuration", "relevant_attributes", "checks",
+    "timestamp", "applyable", "complete", "errored",
+)
+# What a plan reader never needs: planned_values repeats resource_changes' "after", drift and outputs are not streams.
+PLAN_SKIPPED = frozenset({"planned_values", "resource_drift", "output_changes", "relevant_attributes", "checks"})
+_WS = re.compile(r"[ \t\n\r]*")
+# The stdlib's C string scanner; typeshed does not declare it.
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def _next_key(text: str, start: int, keys: Iterable[str]) -> int | None:
+    """Where the nearest of ``keys`` begins as the next key of a compact top-level object (at its comma)."""
+    nearest: int | None = None
+    for key in keys:
+        at = text.find(f',"{key}":', start, len(text) if nearest is None else nearest)
+        if at >= 0:
+            nearest = at
+    return nearest
+
+
+def _parse_skipping(text: str, decoder: json.JSONDecoder, keys: tuple[str, ...],
+                    skipped: frozenset[str]) -> dict[str, Any] | None:
+    """Parse a top-level object whose keys come in the order ``keys`` gives, jumping over the values of ``skipped``
+    keys to where the next known key starts. None when the text is not laid out so (pretty-printed, a key out of
+    order or unknown, a stray key of the same name nested in a skipped value): the caller then parses it all."""
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    if not text.startswith("{", pos):
+        return None
+    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+    out: dict[str, Any] = {}
+    last = -1
+    while text.startswith('"', pos):
+        key, pos = _scanstring(text, pos + 1, True)
+        if key not in keys or keys.index(key) <= last:
+            return None
+        last = keys.index(key)
+        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+        if not text.startswith(":", pos):
+            return None
+        pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+        # The last key is always parsed, so the closing brace is reached by parsing and an imbalance shows.
+        after = _next_key(text, pos, keys[last + 1:]) if key in skipped else None
+        if after is None:
+            out[key], pos = decoder.raw_decode(text, pos)
+        else:
+            pos = after
+        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+        if text.startswith(",", pos):
+            pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+            continue
+        if text.startswith("}", pos) and _WS.match(text, pos + 1).end() == len(text):  # type: ignore[union-attr]
+            return out
+        return None
+    return None
+
+
+def load_terraform_json(path: Path, max_bytes: int = MAX_JSON_BYTES, *, plan: bool = False) -> tuple[str, Any]:
     """Read and parse a Terraform JSON file, keeping only stream, key and alias resources (others become None).
 
-    Returns the text too (for line numbers). Raises ``TerraformJsonError`` with a one-line message.
+    With ``plan``, the top-level sections a plan reader never uses (``PLAN_SKIPPED``) are jumped over rather than
+    parsed when the file is laid out as Terraform writes it. Returns the text too (for line numbers). Raises
+    ``TerraformJsonError`` with a one-line message.
     """
     try:
         size = path.stat().st_size
@@ -98,12 +160,26 @@ def load_terraform_json(path: Path, max_bytes: int = MAX_JSON_BYTES) -> tuple[st
     except LoadError as err:
         raise TerraformJsonError(err.message, err.line) from None
     del data
+    # JSON makes no reference cycles, so the cycle collector has nothing to find while parsing; left on, it walks
+    # the growing heap again and again and costs more than the parse itself on a large plan.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        value = json.loads(text, object_hook=_prune)
+        value: Any = None
+        if plan:
+            try:
+                value = _parse_skipping(text, json.JSONDecoder(object_hook=_prune), PLAN_KEYS, PLAN_SKIPPED)
+            except (json.JSONDecodeError, RecursionError):
+                value = None  # the full parse below reports the error where it is
+        if value is None:
+            value = json.loads(text, object_hook=_prune)
     except json.JSONDecodeError as err:
         raise TerraformJsonError(f"invalid JSON: {err.msg} (column {err.colno})", err.lineno) from None
     except RecursionError:
         raise TerraformJsonError("invalid JSON: nested too deeply") from None
+    finally:
+        if collecting:
+            gc.enable()
     return text, value
 
 
@@ -133,7 +209,10 @@ class LineFinder:
 
     def __init__(self, text: str, key: str, start: int = 0) -> None:
         self.text = text
-        self.one_line = text.count("\n", 0, len(text.rstrip("\n"))) == 0
+        end = len(text)
+        while end and text[end - 1] in "\r\n":
+            end -= 1
+        self.one_line = text.find("\n", 0, end) < 0
         self.pattern = re.compile(r'"' + re.escape(key) + r'"\s*:\s*"((?:[^"\\]|\\.)*)"')
         self.start = start
 
