@@ -176,7 +176,8 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
     inst = key.inst
     b = key.bindings()
     region = inst.provider_region(_provider_of(block, inst))
-    enabled_attr = block.attr("is_enabled")
+    # aws_kms_key says is_enabled; the replica and external key resources say enabled
+    enabled_attr = block.attr("is_enabled" if key.type == "aws_kms_key" else "enabled")
     state: KeyState | OutOfReach = KeyState.ENABLED
     if enabled_attr is not None:
         enabled = inst.eval(enabled_attr.expr, b)
@@ -233,7 +234,10 @@ def _policy_value(inst: ModuleInstance, value: Any, origin: str) -> tuple[dict[s
         return OutOfReach(f"the key policy ({origin}) cannot be read: {err}"), origin
 
 
-def policy_document(doc: ResourceHandle) -> dict[str, Any] | OutOfReach:
+_MAX_DOCUMENT_DEPTH = 8
+
+
+def policy_document(doc: ResourceHandle, depth: int = 0) -> dict[str, Any] | OutOfReach:
     """Build the JSON policy a ``data "aws_iam_policy_document"`` renders, from its statement blocks."""
     block = doc.block
     if block is None:
@@ -246,7 +250,7 @@ def policy_document(doc: ResourceHandle) -> dict[str, Any] | OutOfReach:
             src = inst.eval(attr.expr)
             texts = src if isinstance(src, list) else [src]
             for text in texts:
-                parsed = _parse_embedded(text, f"{doc.ref(None).address}.{attr_name}")
+                parsed = _parse_embedded(text, f"{doc.ref(None).address}.{attr_name}", inst, depth)
                 if isinstance(parsed, OutOfReach):
                     return parsed
                 statements.extend(_statements(parsed))
@@ -260,7 +264,7 @@ def policy_document(doc: ResourceHandle) -> dict[str, Any] | OutOfReach:
         if attr is not None:
             src = inst.eval(attr.expr)
             for text in src if isinstance(src, list) else [src]:
-                parsed = _parse_embedded(text, f"{doc.ref(None).address}.{attr_name}")
+                parsed = _parse_embedded(text, f"{doc.ref(None).address}.{attr_name}", inst, depth)
                 if isinstance(parsed, OutOfReach):
                     return parsed
                 for over in _statements(parsed):
@@ -269,10 +273,18 @@ def policy_document(doc: ResourceHandle) -> dict[str, Any] | OutOfReach:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _parse_embedded(text: Any, where: str) -> dict[str, Any] | OutOfReach:
+def _parse_embedded(text: Any, where: str, inst: ModuleInstance, depth: int) -> dict[str, Any] | OutOfReach:
     if isinstance(text, Unknown):
         return OutOfReach(f"{where} cannot be resolved: {text.reason}")
     if isinstance(text, Computed):
+        # another policy document's json: build it the same way (documents are often composed in layers)
+        docs = [r for r in text.refs if r.mode == "data" and r.type == "aws_iam_policy_document"
+                and r.attr in ("json", "minified_json")]
+        if len(docs) == 1 and text.text == "${" + str(docs[0]) + "}":
+            if depth >= _MAX_DOCUMENT_DEPTH:
+                return OutOfReach(f"{where}: policy documents nested more than {_MAX_DOCUMENT_DEPTH} deep")
+            owner = _instance_at(inst, docs[0].module_path) or inst
+            return policy_document(ResourceHandle(owner, "data", docs[0].type, docs[0].name, docs[0].key), depth + 1)
         text = text.text
     if not isinstance(text, str):
         return OutOfReach(f"{where} is not a JSON string")
