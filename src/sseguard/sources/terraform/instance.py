@@ -399,6 +399,13 @@ class ModuleInstance:
             how = ("run terraform init so .terraform/modules holds it" if not local_source(source)
                    else "the folder does not exist")
             return Unknown(f"module.{name} (source {source!r}) is not on disk", how)
+        here: ModuleInstance | None = self
+        while here is not None:  # a folder that calls itself, directly or not, would nest without end
+            if here.module.dir.resolve() == directory.resolve():
+                shown = self.tree.options.display_path(directory)
+                return Unknown(f"module.{name} calls {shown}, which is already on its call path (a module cycle)",
+                               "break the cycle of module sources")
+            here = here.parent
         if self.depth >= MAX_MODULE_DEPTH:
             return Unknown(f"module.{name}: modules nested more than {MAX_MODULE_DEPTH} deep (a call cycle?)")
         bindings = {}
