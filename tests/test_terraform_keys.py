@@ -4,6 +4,8 @@ reach (data sources, undeclared aliases) whose checks are skipped and named."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from helpers import TF, ScanRun, scan
@@ -21,8 +23,8 @@ def strict() -> ScanRun:
     return scan(KEYS, args=["--strict-key-policy"])
 
 
-def key_of(run: ScanRun, name: str) -> dict[str, object]:
-    key: dict[str, object] = run.evidence(f"aws_kinesis_stream.{name}")["key"]
+def key_of(run: ScanRun, name: str) -> dict[str, Any]:
+    key: dict[str, Any] = run.evidence(f"aws_kinesis_stream.{name}")["key"]
     return key
 
 
@@ -138,3 +140,53 @@ def test_summary(run: ScanRun, strict: ScanRun) -> None:
     assert run.report["summary"] == {"pass": 9, "fail": 9, "unknown": 0, "suppressed": 0}
     assert strict.report["summary"] == {"pass": 6, "fail": 12, "unknown": 0, "suppressed": 0}
     assert run.errors == []
+
+
+# --- policies written in other ways (fixtures/terraform/policies) ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def policies() -> ScanRun:
+    return scan(TF / "policies")
+
+
+def test_policy_read_with_file(policies: ScanRun) -> None:
+    assert policies.verdict("aws_kinesis_stream.from_file") == ("pass", "KSSE000", [], "main.tf", 108)
+    assert [s["Sid"] for s in key_of(policies, "from_file")["policy"]["Statement"]] == ["Root", "Kinesis"]
+
+
+def test_policy_rendered_with_templatefile_and_a_not_principal_deny(policies: ScanRun) -> None:
+    assert policies.verdict("aws_kinesis_stream.from_template") == ("fail", "KSSE012", ["KSSE013"], "main.tf", 114)
+    statement = key_of(policies, "from_template")["policy"]["Statement"][1]
+    assert statement["NotPrincipal"] == {"AWS": "arn:aws:iam::111122223333:role/admin"}
+
+
+def test_document_composed_from_a_source_document_and_a_dynamic_statement(policies: ScanRun) -> None:
+    # reached through the alias's ARN; the Kinesis grant carries a condition, which still counts
+    assert policies.verdict("aws_kinesis_stream.composed_via_alias_arn") == ("pass", "KSSE000", [], "main.tf", 120)
+    key = key_of(policies, "composed_via_alias_arn")
+    assert key["declared_at"] == "aws_kms_alias.composed -> aws_kms_key.composed"
+    assert key["policy"] == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Root", "Effect": "Allow", "Action": ["kms:*"], "Resource": ["*"],
+         "Principal": {"AWS": ["arn:aws:iam::111122223333:root"]}},
+        {"Sid": "Service0", "Effect": "Allow", "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": ["*"],
+         "Principal": {"Service": ["kinesis.amazonaws.com"]},
+         "Condition": {"StringEquals": {"aws:SourceAccount": ["111122223333"]}}},
+    ]}
+
+
+def test_override_document_replaces_a_statement_by_sid(policies: ScanRun) -> None:
+    assert policies.verdict("aws_kinesis_stream.overridden") == ("fail", "KSSE012", ["KSSE013"], "main.tf", 126)
+    statements = key_of(policies, "overridden")["policy"]["Statement"]
+    assert [(s["Sid"], s["Effect"]) for s in statements] == [("Service0", "Allow"), ("Root", "Deny")]
+
+
+def test_not_action_leaving_decrypt_out(policies: ScanRun) -> None:
+    assert policies.verdict("aws_kinesis_stream.not_actions") == ("fail", "KSSE012", ["KSSE013"], "main.tf", 132)
+    assert "no principal is left a way to use kms:Decrypt: no Allow statement covers it" in (
+        policies.evidence("aws_kinesis_stream.not_actions")["policy_analysis"])
+
+
+def test_a_disabled_replica_key(policies: ScanRun) -> None:
+    assert policies.verdict("aws_kinesis_stream.replica") == ("fail", "KSSE014", ["KSSE013"], "main.tf", 138)
+    key = key_of(policies, "replica")
+    assert (key["state"], key["region"], key["declared_at"]) == ("Disabled", "us-east-1", "aws_kms_replica_key.replica")
