@@ -6,12 +6,16 @@ makes string results Computed, so ``lower(aws_kms_key.k.arn)`` still points at t
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from sseguard.model import Unknown
 from sseguard.sources.terraform.values import Computed, EvalError, collect_refs, first_unknown, to_text, type_name
@@ -29,7 +33,7 @@ def _strict(fn: Callable[..., Value]) -> Callable[..., Value]:
                 return u
         refs = tuple(r for a in args for r in collect_refs(a))
         if refs:
-            return Computed("${" + fn.__name__.strip("_") + "(...)}", refs)
+            return Computed("${" + wrapper.__name__.strip("_") + "(...)}", refs)
         return fn(*args)
 
     wrapper.__name__ = fn.__name__
@@ -336,8 +340,88 @@ def build_functions(read_file: Callable[[str], str], template_file: Callable[[st
         "abspath": _strict(lambda p: str(Path(_s(p)).absolute())),
         "basename": _strict(lambda p: Path(_s(p)).name),
         "dirname": _strict(lambda p: str(Path(_s(p)).parent)),
+        "alltrue": _strict(lambda li: all(_bool(x) for x in _list(li, "alltrue"))),
+        "anytrue": _strict(lambda li: any(_bool(x) for x in _list(li, "anytrue"))),
+        "sum": _strict(lambda li: sum(_list(li, "sum")) if li else _bad("sum", li)),
+        "setunion": _strict(lambda *ls: _set([x for li in ls for x in _list(li, "setunion")])),
+        "setintersection": _strict(lambda first, *ls: _set([x for x in _list(first, "setintersection")
+                                                             if all(x in _list(li, "setintersection") for li in ls)])),
+        "setsubtract": _strict(lambda a, b: _set([x for x in _list(a, "setsubtract")
+                                                  if x not in _list(b, "setsubtract")])),
+        "regexall": _strict(_regexall),
+        "strrev": _strict(lambda s: _s(s)[::-1]),
+        "parseint": _strict(lambda s, base: int(_s(s), int(base))),
+        "signum": _strict(lambda n: (n > 0) - (n < 0)),
+        "pow": _strict(lambda a, b: _whole(math.pow(a, b))),
+        "log": _strict(lambda a, b: _whole(math.log(a, b))),
+        "chunklist": _strict(lambda li, n: [li[i:i + int(n)] for i in range(0, len(li), int(n))] if int(n) > 0
+                             else [li]),
+        "matchkeys": _strict(lambda vals, keys, search: [v for v, k in zip(vals, keys, strict=True) if k in search]),
+        "transpose": _strict(_transpose),
+        "yamldecode": _strict(_yamldecode),
+        "base64encode": _strict(lambda s: base64.b64encode(_s(s).encode()).decode()),
+        "base64decode": _strict(lambda s: base64.b64decode(_s(s), validate=True).decode("utf-8")),
+        "md5": _strict(lambda s: hashlib.md5(_s(s).encode()).hexdigest()),
+        "sha1": _strict(lambda s: hashlib.sha1(_s(s).encode()).hexdigest()),
+        "sha256": _strict(lambda s: hashlib.sha256(_s(s).encode()).hexdigest()),
     }
+    for name, fn in f.items():
+        if fn is not None:
+            fn.__name__ = name  # placeholders of values known after apply read "${format(...)}", not a lambda
     return {k: v for k, v in f.items() if v is not None}
+
+
+def _list(v: Value, name: str) -> list[Value]:
+    if not isinstance(v, list):
+        raise EvalError(f"{name}() needs a list, got {type_name(v)}")
+    return v
+
+
+def _bool(v: Value) -> bool:
+    if not isinstance(v, bool):
+        raise EvalError(f"a bool is required, got {type_name(v)}")
+    return v
+
+
+def _set(items: list[Value]) -> list[Value]:
+    """A set as the sorted list Terraform iterates (strings sorted; other values in first-seen order)."""
+    out: list[Value] = []
+    for x in items:
+        if x not in out:
+            out.append(x)
+    return sorted(out) if all(isinstance(x, str) for x in out) else out
+
+
+def _whole(f: float) -> float | int:
+    return int(f) if f.is_integer() else f
+
+
+def _regexall(pattern: Value, text: Value) -> Value:
+    out: list[Value] = []
+    for m in re.finditer(_regex_compat(_s(pattern)), _s(text)):
+        out.append(m.groupdict() if m.groupdict() else list(m.groups()) if m.groups() else m.group(0))
+    return out
+
+
+def _transpose(m: Value) -> Value:
+    if not isinstance(m, dict):
+        raise EvalError("transpose() needs a map of lists")
+    out: dict[str, list[Value]] = {}
+    for k, values in sorted(m.items()):
+        for v in _list(values, "transpose"):
+            out.setdefault(_s(v), []).append(k)
+    return out
+
+
+def _yamldecode(text: Value) -> Value:
+    source = _s(text)
+    try:
+        # aliases are refused: a few lines of them can stand for an exponential amount of data
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(source, Loader=yaml.SafeLoader)):
+            raise EvalError("yamldecode(): YAML aliases are not evaluated by sseguard")
+        return json.loads(json.dumps(yaml.safe_load(source), default=str))
+    except yaml.YAMLError as err:
+        raise EvalError(f"yamldecode(): {str(err).splitlines()[0]}") from None
 
 
 def _bad(name: str, v: Value) -> Value:
