@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=20_000, help="resources in the generated plan")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool; the fastest is shown")
     parser.add_argument("--checkov", help="path of a checkov executable to compare with")
+    parser.add_argument("--no-history", action="store_true", help="pass --no-history to sseguard (no history write)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,7 +97,8 @@ def main() -> None:
         size = plan.stat().st_size
         print(f"plan: {plan} ({size / 2**20:.1f} MiB)")
 
-        ours = measure([sys.executable, "-m", "sseguard", "scan", str(plan), "--format", "json"], args.runs)
+        command = [sys.executable, "-m", "sseguard", "scan", str(plan), "--format", "json"]
+        ours = measure([*command, "--no-history"] if args.no_history else command, args.runs)
         ratio = ours.peak_bytes / size
         print(f"sseguard: {ours.seconds:.2f} s wall, peak {ours.peak_bytes / 2**20:.1f} MiB = {ratio:.2f}x the "
               f"file; exit {ours.exit_code}; {_sseguard_counts(ours.output)}")

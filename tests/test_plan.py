@@ -309,3 +309,16 @@ def test_skipped_sections_give_the_same_plan_and_a_stray_key_falls_back(tmp_path
     _, parsed = load_terraform_json(tricky, plan=True)
     assert parsed["resource_changes"] == fast["resource_changes"]
     assert {f["resource"]["address"] for f in scan(tricky)["findings"]} == set(REAL_EXPECTED)
+
+
+def test_odd_value_types_never_crash_and_never_pass() -> None:
+    report = scan(HAND / "odd_types.json")
+    assert [e["message"] for e in report["errors"]] == [
+        "resource_changes[2] is not a resource change",
+        "aws_kinesis_stream.string_change: the plan gives no planned values (change.after) for this stream",
+    ]
+    # a resource whose type is not a string is not a stream; a kms_key_id that is not a string is unknown
+    assert list(report["by_address"]) == ["aws_kinesis_stream.odd"]
+    odd = report["by_address"]["aws_kinesis_stream.odd"]
+    assert (odd["status"], odd["code"]) == ("unknown", "KSSE020")
+    assert odd["message"].startswith("the plan gives kms_key_id of aws_kinesis_stream.odd as 5, not a key reference")

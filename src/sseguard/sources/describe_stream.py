@@ -134,8 +134,12 @@ def _key(description: LMap, encryption: str | Unknown,
                            "save the full output of aws kinesis describe-stream-summary, or scan live with "
                            "sseguard aws"), None
         return None, None
-    if not isinstance(value, str):
+    if value is None:
         return None, None
+    if not isinstance(value, str):
+        return Unknown(f"the saved output gives KeyId as {value!r}, not a key reference",
+                       "save the output again with aws kinesis describe-stream-summary, or scan live with "
+                       "sseguard aws"), None
     if not value.strip():
         return value, None
     return value, literal_key(value, region, _NOT_IN_OUTPUT)

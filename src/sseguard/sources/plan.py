@@ -212,7 +212,7 @@ class _PlanReader:
         value = self._expression_value(expression, module_path)
         if isinstance(value, str) and value:
             return value
-        refs = ", ".join(as_list(expression.get("references"))) or "an expression"
+        refs = ", ".join(r for r in as_list(expression.get("references")) if isinstance(r, str)) or "an expression"
         return OutOfReach(f"the region of provider {config_key} comes from {refs}, which the plan does not give")
 
     def _expression_value(self, expression: dict[str, Any], module_path: tuple[str, ...]) -> Any:
@@ -350,11 +350,23 @@ class _PlanReader:
 
     def streams(self) -> list[Stream]:
         out: list[Stream] = []
-        wanted = [p for p in self.planned if p.rtype == STREAM_TYPE and p.extra["mode"] == "managed"
-                  and p.extra["has_after"] and set(p.actions) not in _SKIPPED_ACTIONS]
+        wanted: list[_Planned] = []
+        for p in self.planned:
+            if p.rtype != STREAM_TYPE or p.extra["mode"] != "managed" or set(p.actions) in _SKIPPED_ACTIONS:
+                continue
+            if p.extra["has_after"]:
+                wanted.append(p)
+            else:
+                self.errors.append(InputError(self.shown, f"{p.address}: the plan gives no planned values "
+                                                          "(change.after) for this stream"))
         lines = self._lines([p.address for p in wanted])
         for planned in wanted:
-            out.append(self._stream(planned, lines.get(planned.address)))
+            try:
+                out.append(self._stream(planned, lines.get(planned.address)))
+            except (TypeError, ValueError, AttributeError, KeyError) as err:
+                # A shape no Terraform writes; the stream is reported as unreadable and the scan goes on.
+                self.errors.append(InputError(self.shown, f"cannot read {planned.address}: {err}",
+                                              lines.get(planned.address)))
         return out
 
     def _lines(self, addresses: list[str]) -> dict[str, int]:
@@ -441,8 +453,11 @@ class _PlanReader:
                 "ARN or alias, or scan the state after apply",
             ), None
         value = planned.after.get("kms_key_id")
-        if not isinstance(value, str):
+        if value is None:
             return None, None
+        if not isinstance(value, str):
+            return Unknown(f"the plan gives kms_key_id of {planned.address} as {value!r}, not a key reference",
+                           "scan the Terraform configuration or the state instead"), None
         if not value.strip():
             return value, None
         if referenced is not None:

@@ -95,7 +95,11 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
     index = _key_index(resources)
     for res in resources:
         if res.rtype == STREAM_TYPE and res.mode == "managed":
-            result.streams.append(_stream(res, index, shown, options))
+            try:
+                result.streams.append(_stream(res, index, shown, options))
+            except (TypeError, ValueError, AttributeError, KeyError) as err:
+                # A shape no Terraform writes; the stream is reported as unreadable and the scan goes on.
+                result.errors.append(InputError(shown, f"cannot read {res.address}: {err}", res.line))
     return result
 
 
@@ -213,8 +217,11 @@ def _stream(res: _Resource, index: KeyIndex, shown: str, options: ScanOptions) -
     )
     reference = values.get("kms_key_id")
     key: Key | None = None
-    key_reference: str | None = reference if isinstance(reference, str) else None
-    if key_reference and key_reference.strip():
+    key_reference: str | Unknown | None = reference if isinstance(reference, str) else None
+    if reference is not None and not isinstance(reference, str):
+        key_reference = Unknown(f"the state gives kms_key_id of {res.address} as {reference!r}, not a key reference",
+                                "refresh the state, or scan live with sseguard aws")
+    elif isinstance(key_reference, str) and key_reference.strip():
         facts, alias = index.find(key_reference)
         if facts is not None:
             key = key_from_facts(key_reference, facts, alias)

@@ -76,8 +76,10 @@ def _prune(obj: dict[str, Any]) -> Any:
     # Called for every JSON object, innermost first: a resource of a type sseguard never reads becomes None as soon
     # as it is complete, so its attributes are freed before the next resource is parsed.
     mode = obj.get("mode")
-    if (mode == "managed" or mode == "data") and "type" in obj and obj["type"] not in KEPT_TYPES:
-        return None
+    if mode == "managed" or mode == "data":
+        rtype = obj.get("type")
+        if rtype is not None and (not isinstance(rtype, str) or rtype not in KEPT_TYPES):
+            return None
     return obj
 
 
