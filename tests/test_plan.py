@@ -235,7 +235,10 @@ def test_plan_without_configuration_falls_back_on_planned_values() -> None:
         'module.a["x"].aws_kinesis_stream.s[0]': ("fail", "KSSE002", 6, None),
         'module.a["x"].aws_kinesis_stream.s[1]': ("fail", "KSSE011", 26, "eu-west-1"),
         "aws_kinesis_stream.unknown_key": ("unknown", "KSSE020", 52, None),
+        # its key is being destroyed by this plan: KMS schedules it for deletion
+        "aws_kinesis_stream.doomed_key": ("fail", "KSSE014", 65, "eu-west-1"),
     }
+    assert report["by_address"]["aws_kinesis_stream.doomed_key"]["evidence"]["key"]["state"] == "PendingDeletion"
     # the "forget" change (a removed block that keeps the stream) leaves nothing to judge in the plan
     assert "aws_kinesis_stream.leaving" not in report["by_address"]
 

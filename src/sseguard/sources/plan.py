@@ -102,6 +102,7 @@ class _Planned:
     index: Any
     actions: tuple[str, ...]
     after: dict[str, Any]
+    before: dict[str, Any]
     after_unknown: dict[str, Any]
     importing: bool
     config: dict[str, Any] | None
@@ -174,6 +175,7 @@ class _PlanReader:
                 index=rc.get("index"),
                 actions=actions,
                 after=as_dict(change.get("after")),
+                before=as_dict(change.get("before")),
                 after_unknown=as_dict(change.get("after_unknown")),
                 importing=bool(change.get("importing")),
                 config=self._config_of(module_address, rtype, name, mode),
@@ -267,7 +269,9 @@ class _PlanReader:
                     self.key_index.add_alias(alias_facts(res["address"], values))
 
     def _key_facts(self, planned: _Planned) -> KeyFacts:
-        after = planned.after
+        deleted = set(planned.actions) == {"delete"}
+        # A key being destroyed is scheduled for deletion by KMS; what it was is in "before".
+        after = planned.before if deleted else planned.after
         policy: str | OutOfReach | None
         text = text_or_none(after.get("policy"))
         if text:
@@ -288,7 +292,7 @@ class _PlanReader:
             region=region,
             enabled=enabled if isinstance(enabled, bool) else None,
             policy=policy,
-            pending_deletion=set(planned.actions) == {"delete"},
+            pending_deletion=deleted,
         )
 
     def _referenced_key(self, stream: _Planned, refs: list[str]) -> tuple[str, Key] | None:
