@@ -231,27 +231,92 @@ class Evaluator:
             return self._interp(parts[0], expr, b)
         out: list[str] = []
         computed: list[Computed] = []
-        pos = start
-        for part in parts:
-            out.append(unescape(src[pos:part.start_byte].decode("utf-8", "replace"), quoted))
-            if part.type == "template_directive":
-                raise _directive_unknown(self._text(part, expr))
-            value = self._interp(part, expr, b)
-            if isinstance(value, Unknown):
-                return value
-            if isinstance(value, Computed):
-                computed.append(value)
-                out.append(value.text)
-            else:
-                text = to_text(value)
-                assert isinstance(text, str)
-                out.append(text)
-            pos = part.end_byte
-        out.append(unescape(src[pos:end].decode("utf-8", "replace"), quoted))
+        why = self._segment(expr, start, end, parts, b, quoted, out, computed, False, False)
+        if why is not None:
+            return why
         text = "".join(out)
         if computed:
             return Computed(text, tuple(r for c in computed for r in c.refs))
         return text
+
+    def _segment(self, expr: Expr, start: int, end: int, parts: list[tree_sitter.Node], b: Bindings, quoted: bool,
+                 out: list[str], computed: list[Computed], strip_first: bool, strip_last: bool) -> Unknown | None:
+        """Render the template text between ``start`` and ``end`` into ``out``: literal runs are taken from the raw
+        bytes between the parts (interpolations and directives), so no space is lost; ``~`` markers strip the
+        whitespace next to them."""
+        src = expr.src
+        pos = start
+        strip_next = strip_first
+        for part in parts:
+            out.append(_run(src[pos:part.start_byte], quoted, strip_next, _strips(part, before=True)))
+            if part.type == "template_directive":
+                why = self._directive(part.children[0], expr, b, quoted, out, computed)
+                if why is not None:
+                    return why
+            else:
+                value = self._interp(part, expr, b)
+                if isinstance(value, Unknown):
+                    return value
+                if isinstance(value, Computed):
+                    computed.append(value)
+                    out.append(value.text)
+                else:
+                    text = to_text(value)
+                    assert isinstance(text, str)
+                    out.append(text)
+            strip_next = _strips(part, before=False)
+            pos = part.end_byte
+        out.append(_run(src[pos:end], quoted, strip_next, strip_last))
+        return None
+
+    def _directive(self, node: tree_sitter.Node, expr: Expr, b: Bindings, quoted: bool, out: list[str],
+                   computed: list[Computed]) -> Unknown | None:
+        """``%{ if }...%{ else }...%{ endif }`` and ``%{ for k, v in coll }...%{ endfor }``."""
+        kids = node.children
+        opening, closing = kids[0], kids[-1]
+        header = next((c for c in opening.children if c.type == "expression"), None)
+        if header is None:
+            raise EvalError(f"unsupported template directive: {self._text(node, expr)}")
+        value = self._expression(header, expr, b)
+        what = f"the {'condition' if node.type == 'template_if' else 'collection'} of {self._text(opening, expr)}"
+        if isinstance(value, Unknown):
+            return Unknown(f"{what} cannot be resolved: {value.reason}", value.resolve)
+        if isinstance(value, Computed):
+            return Unknown(f"{what} is only known after apply ({value.text})", "scan the plan JSON")
+        if node.type == "template_if":
+            if not isinstance(value, bool):
+                raise EvalError(f"a template condition must be a bool, not {type_name(value)}")
+            otherwise = next((c for c in kids if c.type == "template_else_intro"), None)
+            if value:
+                lo, hi = opening, otherwise or closing
+            elif otherwise is not None:
+                lo, hi = otherwise, closing
+            else:
+                return None
+            parts = [c for c in kids if c.type in _PARTS and lo.end_byte <= c.start_byte < hi.start_byte]
+            return self._segment(expr, lo.end_byte, hi.start_byte, parts, b, quoted, out, computed,
+                                 _strips(lo, before=False), _strips(hi, before=True))
+        if node.type != "template_for":
+            raise EvalError(f"unsupported template directive: {self._text(node, expr)}")
+        names = [self._text(c, expr) for c in opening.children if c.type == "identifier"]
+        if isinstance(value, dict):
+            items: list[tuple[Value, Value]] = sorted(value.items())
+        elif isinstance(value, list):
+            items = list(enumerate(value))
+        else:
+            raise EvalError(f"cannot iterate over a {type_name(value)} value")
+        parts = [c for c in kids[1:-1] if c.type in _PARTS]
+        for k, v in items:
+            local = dict(b)
+            if len(names) == 2:
+                local[names[0]], local[names[1]] = k, v
+            elif names:
+                local[names[0]] = v
+            why = self._segment(expr, opening.end_byte, closing.start_byte, parts, local, quoted, out, computed,
+                                _strips(opening, before=False), _strips(closing, before=True))
+            if why is not None:
+                return why
+        return None
 
     def _interp(self, node: tree_sitter.Node, expr: Expr, b: Bindings) -> Value:
         inner = [c for c in node.children if c.type == "expression"]
@@ -424,8 +489,27 @@ class Evaluator:
         return out_map if is_object else out_list
 
 
-def _directive_unknown(text: str) -> EvalError:
-    return EvalError(f"template directives (%{{...}}) are not evaluated: {text}")
+_PARTS = ("template_interpolation", "template_directive")
+
+
+def _strips(node: tree_sitter.Node, before: bool) -> bool:
+    """Whether a ``~`` marker strips the whitespace before (``${~``, ``%{~``) or after (``~}``) this part."""
+    if node.type == "template_directive":
+        inner = node.children[0]
+        node = inner.children[0] if before else inner.children[-1]
+    kids = node.children
+    if len(kids) < 3:
+        return False
+    return kids[1 if before else -2].type == "strip_marker"
+
+
+def _run(raw: bytes, quoted: bool, strip_left: bool, strip_right: bool) -> str:
+    text = unescape(raw.decode("utf-8", "replace"), quoted)
+    if strip_left:
+        text = text.lstrip()
+    if strip_right:
+        text = text.rstrip()
+    return text
 
 
 def _dedent(text: str) -> str:
