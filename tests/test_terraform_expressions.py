@@ -28,6 +28,7 @@ def run() -> ScanRun:
     ("for_exprs", 94, "alias/b"),  # list and object for expressions
     ("heredoc_type", 134, "alias/heredoc"),  # trimspace of an indented heredoc
     ("splat_and_compare", 143, "alias/splat"),  # comparisons on traversals, ! and &&, one() of a splat
+    ("directive", 149, "alias/directive"),  # %{if}...%{else}...%{endif} in a quoted template
 ])
 def test_expressions_that_pass(run: ScanRun, name: str, line: int, key: str) -> None:
     address = f"aws_kinesis_stream.{name}"
@@ -78,10 +79,10 @@ def test_literal_failures(run: ScanRun, name: str, line: int, code: str, facts: 
     ("bad_index", 129,
      "encryption_type = local.keys[5]: 'local.keys[5]' (main.tf:131) cannot be evaluated: index 5 is out of range "
      "for a list of 2; to resolve: check the expression with terraform validate"),
-    ("directive", 149,
-     "encryption_type = \"%{if var.encrypt}KMS%{else}NONE%{endif}\": '\"%{if var.encrypt}KMS%{else}NONE%{endif}\"' "
-     "(main.tf:151) cannot be evaluated: template directives (%{...}) are not evaluated: "
-     "%{if var.encrypt}KMS%{else}NONE%{endif}; to resolve: check the expression with terraform validate"),
+    ("directive_unknown", 155,
+     "encryption_type = \"%{if var.unset == \"x\"}KMS%{else}NONE%{endif}\": the condition of %{if var.unset == "
+     "\"x\"} cannot be resolved: var.unset has no value in this root module; to resolve: pass --var unset=... or "
+     "set it in a tfvars file (terraform.tfvars, *.auto.tfvars, --var-file)"),
 ])
 def test_what_cannot_be_evaluated_is_unknown_and_names_the_expression(
         run: ScanRun, name: str, line: int, message: str) -> None:
@@ -91,6 +92,6 @@ def test_what_cannot_be_evaluated_is_unknown_and_names_the_expression(
 
 
 def test_summary_and_exit_code(run: ScanRun) -> None:
-    assert run.report["summary"] == {"pass": 11, "fail": 5, "unknown": 5, "suppressed": 0}
+    assert run.report["summary"] == {"pass": 12, "fail": 5, "unknown": 5, "suppressed": 0}
     assert run.exit_code == 1
     assert run.errors == []

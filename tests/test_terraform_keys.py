@@ -190,3 +190,10 @@ def test_a_disabled_replica_key(policies: ScanRun) -> None:
     assert policies.verdict("aws_kinesis_stream.replica") == ("fail", "KSSE014", ["KSSE013"], "main.tf", 138)
     key = key_of(policies, "replica")
     assert (key["state"], key["region"], key["declared_at"]) == ("Disabled", "us-east-1", "aws_kms_replica_key.replica")
+
+
+def test_policy_rendered_by_a_for_directive_in_templatefile(policies: ScanRun) -> None:
+    assert policies.verdict("aws_kinesis_stream.loop_template") == ("pass", "KSSE000", ["KSSE013"], "main.tf", 153)
+    statements = key_of(policies, "loop_template")["policy"]["Statement"]
+    assert [(s["Sid"], s["Principal"]["AWS"]) for s in statements] == [
+        ("Role0", "arn:aws:iam::111122223333:role/producer"), ("Role1", "arn:aws:iam::111122223333:role/consumer")]
