@@ -40,6 +40,24 @@ def _strict(fn: Callable[..., Value]) -> Callable[..., Value]:
     return wrapper
 
 
+def _shallow(fn: Callable[..., Value]) -> Callable[..., Value]:
+    """Wrap a function that picks, reorders or counts elements: only an argument that is itself unresolved decides
+    the result, and elements known only after apply pass through, so element(aws_kms_key.k[*].arn, 1) is the
+    second key's ARN rather than a value mixing every key."""
+
+    def wrapper(*args: Value) -> Value:
+        for a in args:
+            if isinstance(a, Unknown):
+                return a
+        refs = tuple(r for a in args if isinstance(a, Computed) for r in a.refs)
+        if refs:
+            return Computed("${" + wrapper.__name__ + "(...)}", refs)
+        return fn(*args)
+
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
 def _string_fn(fn: Callable[[str], str]) -> Callable[..., Value]:
     """A string -> string function that keeps a Computed argument's references and placeholder text."""
 
@@ -287,9 +305,9 @@ def build_functions(read_file: Callable[[str], str], template_file: Callable[[st
         "chomp": _string_fn(lambda s: s.rstrip("\r\n")),
         "format": _strict(lambda fmt, *a: _format(_s(fmt), *a)),
         "formatlist": _strict(lambda fmt, *a: [_format(_s(fmt), *row) for row in zip(*a, strict=False)]),
-        "lookup": _strict(_lookup),
+        "lookup": _shallow(_lookup),
         "coalesce": _coalesce,
-        "coalescelist": _strict(lambda *ls: next((li for li in ls if li), [])),
+        "coalescelist": _shallow(lambda *ls: next((li for li in ls if li), [])),
         "merge": _merge,
         "concat": _concat,
         "jsonencode": _jsonencode,
@@ -297,11 +315,11 @@ def build_functions(read_file: Callable[[str], str], template_file: Callable[[st
         "tostring": _strict(_tostring),
         "tonumber": _strict(_tonumber),
         "tobool": _strict(_tobool),
-        "tolist": _strict(lambda v: list(v) if isinstance(v, list) else _bad("tolist", v)),
+        "tolist": _shallow(lambda v: list(v) if isinstance(v, list) else _bad("tolist", v)),
         "toset": _strict(_toset),
-        "tomap": _strict(lambda v: dict(v) if isinstance(v, dict) else _bad("tomap", v)),
-        "length": _strict(_length),
-        "element": _strict(_element),
+        "tomap": _shallow(lambda v: dict(v) if isinstance(v, dict) else _bad("tomap", v)),
+        "length": _shallow(_length),
+        "element": _shallow(_element),
         "join": _strict(lambda sep, li: _s(sep).join(_s(x) for x in li)),
         "split": _strict(lambda sep, s: _s(s).split(_s(sep))),
         "replace": _strict(_replace),
@@ -313,16 +331,16 @@ def build_functions(read_file: Callable[[str], str], template_file: Callable[[st
         "endswith": _strict(lambda s, p: _s(s).endswith(_s(p))),
         "strcontains": _strict(lambda s, p: _s(p) in _s(s)),
         "contains": _strict(lambda li, v: v in li),
-        "keys": _strict(lambda m: sorted(m)),
-        "values": _strict(lambda m: [m[k] for k in sorted(m)]),
-        "zipmap": _strict(lambda k, v: dict(zip([_s(x) for x in k], v, strict=True))),
-        "flatten": _strict(_flatten),
-        "distinct": _strict(lambda li: [x for i, x in enumerate(li) if x not in li[:i]]),
-        "compact": _strict(lambda li: [x for x in li if x not in (None, "")]),
-        "reverse": _strict(lambda li: list(reversed(li))),
+        "keys": _shallow(lambda m: sorted(m)),
+        "values": _shallow(lambda m: [m[k] for k in sorted(m)]),
+        "zipmap": _shallow(lambda k, v: dict(zip([_s(x) for x in k], v, strict=True))),
+        "flatten": _shallow(_flatten),
+        "distinct": _shallow(lambda li: [x for i, x in enumerate(li) if x not in li[:i]]),
+        "compact": _shallow(lambda li: [x for x in li if x not in (None, "")]),
+        "reverse": _shallow(lambda li: list(reversed(li))),
         "sort": _strict(lambda li: sorted(_s(x) for x in li)),
-        "slice": _strict(lambda li, a, b: li[int(a):int(b)]),
-        "one": _strict(_one),
+        "slice": _shallow(lambda li, a, b: li[int(a):int(b)]),
+        "one": _shallow(_one),
         "min": _strict(lambda *n: min(n)),
         "max": _strict(lambda *n: max(n)),
         "abs": _strict(abs),
@@ -354,7 +372,7 @@ def build_functions(read_file: Callable[[str], str], template_file: Callable[[st
         "signum": _strict(lambda n: (n > 0) - (n < 0)),
         "pow": _strict(lambda a, b: _whole(math.pow(a, b))),
         "log": _strict(lambda a, b: _whole(math.log(a, b))),
-        "chunklist": _strict(lambda li, n: [li[i:i + int(n)] for i in range(0, len(li), int(n))] if int(n) > 0
+        "chunklist": _shallow(lambda li, n: [li[i:i + int(n)] for i in range(0, len(li), int(n))] if int(n) > 0
                              else [li]),
         "matchkeys": _strict(lambda vals, keys, search: [v for v, k in zip(vals, keys, strict=True) if k in search]),
         "transpose": _strict(_transpose),
