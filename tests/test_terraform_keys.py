@@ -197,3 +197,34 @@ def test_policy_rendered_by_a_for_directive_in_templatefile(policies: ScanRun) -
     statements = key_of(policies, "loop_template")["policy"]["Statement"]
     assert [(s["Sid"], s["Principal"]["AWS"]) for s in statements] == [
         ("Role0", "arn:aws:iam::111122223333:role/producer"), ("Role1", "arn:aws:iam::111122223333:role/consumer")]
+
+
+# --- keys with instances (fixtures/terraform/key_instances) --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def instances() -> ScanRun:
+    return scan(TF / "key_instances")
+
+
+def test_each_stream_instance_follows_its_own_key_instance(instances: ScanRun) -> None:
+    assert instances.verdict('aws_kinesis_stream.per["a"]') == ("pass", "KSSE000", ["KSSE013"], "main.tf", 12)
+    assert instances.verdict('aws_kinesis_stream.per["b"]') == ("fail", "KSSE014", ["KSSE013"], "main.tf", 12)
+    assert key_of(instances, 'per["b"]')["declared_at"] == 'aws_kms_key.per["b"]'
+    assert instances.verdict("aws_kinesis_stream.counted[0]") == ("fail", "KSSE014", ["KSSE013"], "main.tf", 22)
+    assert instances.verdict("aws_kinesis_stream.counted[1]") == ("pass", "KSSE000", ["KSSE013"], "main.tf", 22)
+
+
+def test_element_of_a_splat_picks_that_key(instances: ScanRun) -> None:
+    # counted[0] is disabled, counted[1] is not: the element picked decides the verdict
+    assert instances.verdict("aws_kinesis_stream.splat_key") == ("pass", "KSSE000", ["KSSE013"], "main.tf", 43)
+    assert key_of(instances, "splat_key")["declared_at"] == "aws_kms_key.counted[1]"
+
+
+def test_a_key_from_a_map_output_of_a_module(instances: ScanRun) -> None:
+    assert instances.verdict("aws_kinesis_stream.from_map_output") == ("fail", "KSSE014", ["KSSE013"], "main.tf", 31)
+    assert key_of(instances, "from_map_output")["declared_at"] == "module.keys.aws_kms_key.orders"
+
+
+def test_an_aliased_provider_passed_to_a_module_with_configuration_aliases(instances: ScanRun) -> None:
+    assert instances.verdict("module.child.aws_kinesis_stream.east") == ("fail", "KSSE011", [], "child/main.tf", 9)
+    assert instances.finding("module.child.aws_kinesis_stream.east")["resource"]["region"] == "us-east-1"
