@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,13 +302,21 @@ class ModuleInstance:
             parsed = parse_file(path, self.tree.options)
         except HclSyntaxError as err:
             self.tree.error(display, str(err), err.line)
-            return {}
+            try:
+                with path.open("rb") as fh:
+                    data = fh.read(1024 * 1024)
+            except OSError:
+                return {}
+            return _unreadable_values(data, path.name.endswith(".json"), set(), display, err.line)
+        out: dict[str, tuple[str, Value]] = {}
         if parsed.error_line is not None:
             self.tree.error(display, "syntax error in variables file", parsed.error_line)
+            # Terraform would stop here; a value this file meant to set must not silently fall back to a default
+            out.update(_unreadable_values(parsed.file.data, path.name.endswith(".json"), set(parsed.attributes),
+                                          display, parsed.error_line))
         if parsed.blocks and not path.name.endswith(".json"):
             self.tree.error(display, "a variables file holds only NAME = VALUE lines; blocks ignored",
                             parsed.blocks[0].line)
-        out: dict[str, tuple[str, Value]] = {}
         literal = Tree(self.tree.root_dir, self.tree.options, self.tree.modules)
         literal_ctx = ModuleInstance(literal, Module(path.parent), "", "")
         for name, attr in parsed.attributes.items():
@@ -460,6 +469,19 @@ class ModuleInstance:
         if self.tree.options.region:
             return self.tree.options.region
         return OutOfReach(f"provider {provider_key} names no region: pass --region")
+
+
+_TFVARS_NAME = re.compile(rb"^([A-Za-z_][\w-]*)[ \t]*=", re.M)
+_TFVARS_JSON_NAME = re.compile(rb'"([A-Za-z_][\w-]*)"\s*:')
+
+
+def _unreadable_values(data: bytes, is_json: bool, read: set[str], display: str,
+                       line: int | None) -> dict[str, tuple[str, Value]]:
+    """The variables a variables file that cannot be read seems to set, each an Unknown naming the file."""
+    where = f"{display}:{line}" if line else display
+    names = {m.group(1).decode() for m in (_TFVARS_JSON_NAME if is_json else _TFVARS_NAME).finditer(data)}
+    return {name: (display, Unknown(f"var.{name} is set in {display}, which cannot be read (error at {where})",
+                                    f"fix {display}")) for name in sorted(names - read)}
 
 
 def _type_call(node: Any, src: bytes) -> tuple[str, list[Any]] | None:
