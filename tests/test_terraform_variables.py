@@ -106,3 +106,24 @@ def test_optional_attributes_through_a_module_map_of_objects() -> None:
         address = f'module.streams.aws_kinesis_stream.this["{key}"]'
         assert run.verdict(address) == ("pass", "KSSE000", [], "mod/main.tf", 9)
         assert run.evidence(address)["key_reference"] == reference
+
+
+def test_a_variables_file_that_cannot_be_read_leaves_its_values_unknown() -> None:
+    broken = TF / "variables" / "broken_tfvars"
+    run = scan(broken)
+    # enc = = "NONE" cannot be read: the KMS default must not stand in for the NONE the file meant
+    assert run.verdict("aws_kinesis_stream.s") == ("unknown", "KSSE020", [], "main.tf", 16)
+    assert run.finding("aws_kinesis_stream.s")["message"] == (
+        "encryption_type = var.enc: var.enc is set in terraform.tfvars, which cannot be read (error at "
+        "terraform.tfvars:2); to resolve: fix terraform.tfvars")
+    assert run.verdict("aws_kinesis_stream.t") == ("unknown", "KSSE020", [], "main.tf", 22)
+    assert run.errors == [
+        {"location": "terraform.tfvars", "line": 2, "message": "syntax error in variables file"},
+        {"location": "broken.auto.tfvars.json", "line": 3,
+         "message": "invalid JSON: Expecting property name enclosed in double quotes"},
+    ]
+    # the line that could be read still counts, and --var still wins over the broken files
+    fixed = scan(broken, args=["--var", "enc=KMS", "--var", "mode=NONE"])
+    assert fixed.verdict("aws_kinesis_stream.s") == ("pass", "KSSE000", [], "main.tf", 16)
+    assert fixed.evidence("aws_kinesis_stream.s")["key_reference"] == "alias/from-tfvars"
+    assert fixed.verdict("aws_kinesis_stream.t") == ("fail", "KSSE002", [], "main.tf", 22)
