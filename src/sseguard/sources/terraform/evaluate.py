@@ -79,7 +79,11 @@ class Evaluator:
         if isinstance(value, str):
             if "${" not in value and "%{" not in value:
                 return value
-            return self.eval(parse_template_string(value, expr.file, expr.line), b)
+            try:
+                template = parse_template_string(value, expr.file, expr.line)
+            except HclSyntaxError as err:
+                raise EvalError(str(err)) from None
+            return self.eval(template, b)
         if isinstance(value, list):
             return [self._json(v, expr, b) for v in value]
         if isinstance(value, dict):
