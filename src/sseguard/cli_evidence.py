@@ -13,12 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sseguard.evidence.bundle import MANIFEST, BrokenHistoryError, BundleError, build_bundle, verify_bundle
-from sseguard.evidence.period import compute_period
-from sseguard.evidence.recorder import default_db_path, record
-from sseguard.evidence.render import PERIOD_FORMATS
-from sseguard.evidence.store import History, HistoryError
 from sseguard.report.core import Report
+
+# The evidence modules (SQLite, zip, HTML) are imported where a command uses them, so a scan does not pay for
+# them at start-up.
 
 EXIT_OK, EXIT_TAMPERED, EXIT_USAGE = 0, 1, 2
 # Values of these options can be secrets (a database password passed as a Terraform variable): the history keeps
@@ -40,6 +38,8 @@ def _arguments(args: argparse.Namespace) -> dict[str, Any]:
 
 def db_path(args: argparse.Namespace) -> Path:
     """``--db`` when given, else ``$SSEGUARD_DB``, else the user's data folder."""
+    from sseguard.evidence.recorder import default_db_path
+
     given = getattr(args, "db", None)
     return Path(given) if given else default_db_path()
 
@@ -49,6 +49,8 @@ def record_run(report: Report, args: argparse.Namespace, kind: str, inputs: Sequ
     line on stderr and the scan goes on."""
     if getattr(args, "no_history", False):
         return
+    from sseguard.evidence.recorder import record
+
     db = db_path(args)
     try:
         record(report, db, command=kind, arguments=_arguments(args), inputs=[str(i) for i in inputs])
@@ -79,8 +81,7 @@ def register(subparsers: Any) -> None:
 
     report = actions.add_parser("report", help="every stream's status timeline, fixes and suppressions in a period")
     _period_options(report)
-    report.add_argument("--format", choices=sorted(PERIOD_FORMATS),
-                        help="output format (default: from the -o suffix, else md)")
+    report.add_argument("--format", help="html, md, csv or json (default: from the -o suffix, else md)")
     report.add_argument("-o", "--output", metavar="PATH", help="write the report to PATH instead of stdout")
     report.set_defaults(func=_cmd_report)
 
@@ -109,7 +110,11 @@ def _period(args: argparse.Namespace) -> tuple[dt.date, dt.date] | str:
 
 
 def _report_format(args: argparse.Namespace) -> str:
+    from sseguard.evidence.render import PERIOD_FORMATS
+
     if args.format:
+        if args.format not in PERIOD_FORMATS:
+            raise _BadFormat(f"--format must be one of {', '.join(sorted(PERIOD_FORMATS))}, not {args.format!r}")
         return str(args.format)
     if args.output:
         suffix = Path(args.output).suffix.lower().lstrip(".")
@@ -119,16 +124,28 @@ def _report_format(args: argparse.Namespace) -> str:
     return "md"
 
 
+class _BadFormat(ValueError):
+    pass
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
+    from sseguard.evidence.period import compute_period
+    from sseguard.evidence.render import PERIOD_FORMATS
+    from sseguard.evidence.store import History, HistoryError
+
     period = _period(args)
     if isinstance(period, str):
         return _error(period)
+    try:
+        fmt = _report_format(args)
+    except _BadFormat as err:
+        return _error(str(err))
     try:
         with History.open(db_path(args)) as history:
             report = compute_period(history, *period)
     except HistoryError as err:
         return _error(str(err))
-    text = PERIOD_FORMATS[_report_format(args)](report)
+    text = PERIOD_FORMATS[fmt](report)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -144,6 +161,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:
+    from sseguard.evidence.bundle import MANIFEST, BrokenHistoryError, BundleError, build_bundle
+    from sseguard.evidence.store import History, HistoryError
+
     period = _period(args)
     if isinstance(period, str):
         return _error(period)
@@ -165,6 +185,8 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from sseguard.evidence.store import History, HistoryError
+
     if args.bundle:
         return _verify_bundle(Path(args.bundle), args.db)
     db = db_path(args)
@@ -184,6 +206,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _verify_bundle(path: Path, db: str | None) -> int:
+    from sseguard.evidence.bundle import BundleError, verify_bundle
+    from sseguard.evidence.store import History, HistoryError
+
     try:
         if db:
             with History.open(Path(db)) as history:

@@ -1,23 +1,45 @@
-"""Reports: one small module per format, all fed the same ``Report``."""
+"""Reports: one small module per format, all fed the same ``Report``.
+
+A format's module is imported the first time it is used, so a scan that writes JSON does not pay for the HTML,
+SARIF and XML machinery at start-up.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 
-from sseguard.report import asff, csv_format, html, json_format, junit, markdown, sarif, text
 from sseguard.report.core import RenderOptions, Report
 
 Renderer = Callable[[Report, RenderOptions], str]
 
-FORMATS: dict[str, Renderer] = {
-    "text": text.render,
-    "json": json_format.render,
-    "sarif": sarif.render,
-    "junit": junit.render,
-    "csv": csv_format.render,
-    "markdown": markdown.render,
-    "asff": asff.render,
-    "html": html.render,
+_MODULES = {
+    "text": "text",
+    "json": "json_format",
+    "sarif": "sarif",
+    "junit": "junit",
+    "csv": "csv_format",
+    "markdown": "markdown",
+    "asff": "asff",
+    "html": "html",
 }
+
+
+class _Formats(Mapping[str, Renderer]):
+    """Format name -> its module's ``render``, imported on first use."""
+
+    def __getitem__(self, name: str) -> Renderer:
+        module = importlib.import_module(f"sseguard.report.{_MODULES[name]}")
+        render: Renderer = module.render
+        return render
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+FORMATS: Mapping[str, Renderer] = _Formats()
 
 __all__ = ["FORMATS", "RenderOptions", "Renderer", "Report"]

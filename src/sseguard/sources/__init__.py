@@ -12,7 +12,6 @@ from typing import Protocol
 
 from sseguard.model import SourceKind, SourceResult
 from sseguard.options import ScanOptions
-from sseguard.sources import cloudformation, describe_stream, plan, state
 
 
 class FileSource(Protocol):
@@ -24,5 +23,9 @@ class FileSource(Protocol):
 
 
 def file_sources() -> list[ModuleType]:
-    """The file sources in the order they are asked; the first whose ``sniff`` says yes reads the file."""
+    """The file sources in the order they are asked; the first whose ``sniff`` says yes reads the file.
+
+    Imported here, not at the top, so a Terraform-only scan never loads YAML and the JSON readers."""
+    from sseguard.sources import cloudformation, describe_stream, plan, state
+
     return [plan, state, describe_stream, cloudformation]

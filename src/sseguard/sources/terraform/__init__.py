@@ -15,7 +15,7 @@ from sseguard.sources.terraform.streams import import_targets, streams_of, walk_
 __all__ = ["is_terraform_file", "load_single_file", "load_tree"]
 
 # Below this much configuration text one process is faster than starting a second.
-_PARALLEL_BYTES = 2 * 1024 * 1024
+_PARALLEL_BYTES = 1024 * 1024
 # From this much configuration text on, blocks are parsed only when a stream needs them (see hcl.parse_hcl).
 _FAST_BYTES = 1024 * 1024
 

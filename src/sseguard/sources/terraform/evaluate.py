@@ -200,6 +200,12 @@ class Evaluator:
 
     def _quoted(self, node: tree_sitter.Node, expr: Expr, b: Bindings) -> Value:
         """A quoted template: literal runs are taken from the raw bytes between parts, so no space is lost."""
+        if node.child_count == 3:  # the common "text" with no interpolation: no need to look at every part
+            middle = node.child(1)
+            if middle is not None and middle.type == "template_literal":
+                return unescape(expr.src[middle.start_byte:middle.end_byte].decode("utf-8", "replace"))
+        elif node.child_count == 2:
+            return ""
         kids = node.children
         start = kids[0].end_byte if kids and kids[0].type == "quoted_template_start" else node.start_byte
         end = kids[-1].start_byte if kids and kids[-1].type == "quoted_template_end" else node.end_byte

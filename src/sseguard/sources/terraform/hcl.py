@@ -50,7 +50,7 @@ class SourceFile:
         return _PARSER.parse(self.data)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Expr:
     """An expression and where it was written. ``node`` for native syntax, ``value`` for JSON syntax."""
 
@@ -69,14 +69,14 @@ class Expr:
         return json.dumps(self.value)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Attribute:
     name: str
     expr: Expr
     line: int
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list[Block] = field(default_factory=list)
@@ -85,7 +85,7 @@ class Body:
         return (b for b in self.blocks if b.type == kind)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Block:
     """A block (``resource "t" "n" { ... }``) and where it is.
 
