@@ -118,6 +118,17 @@ def test_binary_and_non_utf8_files(tmp_path: Path) -> None:
     assert run.exit_code == 0
 
 
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="loader.py called_dirs: a NUL byte inside a module source string reaches Path.resolve() "
+                   "(ValueError: embedded null byte) before the file is refused as binary: a traceback")
+def test_a_nul_byte_in_a_module_source_is_a_binary_file_not_a_crash(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": GOOD_STREAM, "calls.tf": b'module "m" {\n  source = "./m\0"\n}\n'})
+    run = scan(tmp_path)
+    assert run.verdict("aws_kinesis_stream.good") == ("pass", "KSSE000", [], "main.tf", 1)
+    assert run.errors == [{"location": "calls.tf", "line": None,
+                           "message": "binary file (contains NUL bytes); not read"}]
+
 def test_a_huge_file_is_refused_and_the_rest_judged(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": GOOD_STREAM})
     with (tmp_path / "huge.tf").open("w", encoding="utf-8") as fh:
