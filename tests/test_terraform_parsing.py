@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from helpers import TF, scan
 
 PARSING = TF / "parsing"
@@ -86,10 +84,6 @@ def test_a_whole_configuration_in_tf_json() -> None:
     assert run.errors == []
 
 
-@pytest.mark.xfail(strict=True, raises=IndexError,
-                   reason="hcl.py parse_template_string escapes every double quote of a JSON string, also those "
-                   "inside ${...}: lookup(var.types, \"orders\") no longer parses (unknown instead of KMS), and "
-                   "${jsonencode({Version = \"...\"})} ends in an IndexError traceback")
 def test_quotes_inside_an_interpolation_in_tf_json() -> None:
     run = scan(TF / "json_quotes")
     assert run.verdict("aws_kinesis_stream.quoted_in_interpolation") == ("pass", "KSSE000", [], "main.tf.json", 12)

@@ -340,15 +340,66 @@ def unescape(text: str, quoted: bool = True) -> str:
     return _ESCAPE_RE.sub(sub, text)
 
 
+def _quote_template(text: str) -> str:
+    """Write a JSON string's template as a native quoted string: literal text is escaped, but the expressions
+    inside ``${...}`` / ``%{...}`` are native syntax already and are kept as they are (their own quotes included)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        escaped = i > 0 and text[i - 1] == ch and _escaped_marker(text, i)
+        if ch in "$%" and text.startswith("{", i + 1) and not escaped:
+            end = _interpolation_end(text, i + 2)
+            out.append(text[i:end])
+            i = end
+            continue
+        out.append({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, ch))
+        i += 1
+    return "".join(out)
+
+
+def _escaped_marker(text: str, i: int) -> bool:
+    """``$${`` and ``%%{`` are literal: the marker at ``i`` is escaped when an odd run of markers precedes it."""
+    run = 0
+    j = i - 1
+    while j >= 0 and text[j] == text[i]:
+        run += 1
+        j -= 1
+    return run % 2 == 1
+
+
+def _interpolation_end(text: str, i: int) -> int:
+    """The index just past the ``}`` closing an interpolation whose body starts at ``i`` (nested braces and quoted
+    strings inside it are skipped); the end of the text if it never closes (the parser reports that)."""
+    depth = 1
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return n
+
+
 def parse_template_string(text: str, file: SourceFile, line: int) -> Expr:
     """A JSON-syntax string is a template: parse it with the native grammar as a quoted string."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    src = f'v = "{escaped}"\n'.encode()
-    tree = _PARSER.parse(src)
-    attr = tree.root_node.children[0].children[0] if tree.root_node.children else None
-    if tree.root_node.has_error or attr is None or attr.type != "attribute":
+    src = f'v = "{_quote_template(text)}"\n'.encode()
+    root = _PARSER.parse(src).root_node
+    body = root.children[0] if root.children else None
+    attr = body.children[0] if body is not None and body.children else None
+    expr = None
+    if attr is not None and attr.type == "attribute":
+        expr = next((c for c in attr.children if c.type == "expression"), None)
+    if root.has_error or expr is None:
         raise HclSyntaxError(f"invalid template in JSON string {text!r}", line)
-    expr = next(c for c in attr.children if c.type == "expression")
     return Expr(file, line, expr, src=src)
 
 
