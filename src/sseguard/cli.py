@@ -165,3 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("sseguard: interrupted\n")
         return 130
+    except Exception as err:  # a bug must still end in one line, not a traceback; SSEGUARD_DEBUG=1 shows it
+        if os.environ.get("SSEGUARD_DEBUG"):
+            raise
+        sys.stderr.write(f"sseguard: internal error: {type(err).__name__}: {err} (set SSEGUARD_DEBUG=1 for the "
+                         "traceback, and please report it)\n")
+        return EXIT_USAGE

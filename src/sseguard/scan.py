@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 from sseguard.control import evaluate
@@ -42,12 +43,25 @@ def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
         else:
             data_files.append((path, True))
     if tf_dirs:
-        result.extend(terraform.load_tree(tf_dirs, options))
+        result.extend(_guarded(partial(terraform.load_tree, tf_dirs, options), "the Terraform modules"))
     for file in tf_files:
-        result.extend(terraform.load_single_file(file, options))
+        result.extend(_guarded(partial(terraform.load_single_file, file, options), options.display_path(file)))
     for file, explicit in data_files:
-        result.extend(_load_data_file(file, explicit, options))
+        result.extend(_guarded(partial(_load_data_file, file, explicit, options), options.display_path(file)))
     return Report(judge(result.streams, options), result.inputs, result.errors)
+
+
+def _guarded(load: Callable[[], SourceResult], what: str) -> SourceResult:
+    """Run one source; a bug in it becomes an error line for that input, and the other inputs are still scanned."""
+    try:
+        return load()
+    except RecursionError:
+        return SourceResult(errors=[InputError(what, "nested too deeply to read")])
+    except Exception as err:
+        if os.environ.get("SSEGUARD_DEBUG"):
+            raise
+        return SourceResult(errors=[InputError(what, f"internal error while reading: {type(err).__name__}: {err} "
+                                                     "(please report it)")])
 
 
 def _discover(
