@@ -119,10 +119,6 @@ def test_binary_and_non_utf8_files(tmp_path: Path) -> None:
 
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="loader.py called_dirs: a NUL byte inside a module source string reaches Path.resolve() "
-                   "(ValueError: embedded null byte) before the file is refused as binary; cli now turns it into "
-                   "one 'internal error' line, but no stream of the tree is judged")
 def test_a_nul_byte_in_a_module_source_is_a_binary_file_not_a_crash(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": GOOD_STREAM, "calls.tf": b'module "m" {\n  source = "./m\0"\n}\n'})
     run = scan(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from pathlib import Path
@@ -9,13 +10,13 @@ from pathlib import Path
 from sseguard.model import ScannedInput, SourceKind, SourceResult
 from sseguard.options import ScanOptions
 from sseguard.sources.terraform.instance import ModuleInstance, Tree
-from sseguard.sources.terraform.loader import PREREAD, Module, called_dirs, is_terraform_file, load_module
+from sseguard.sources.terraform.loader import PREREAD, Module, is_terraform_file, load_module, survey
 from sseguard.sources.terraform.streams import import_targets, streams_of, walk_instances
 
 __all__ = ["is_terraform_file", "load_single_file", "load_tree"]
 
-# Below this much configuration text one process is faster than starting a second.
-_PARALLEL_BYTES = 1024 * 1024
+# From this many configuration files on, the tree is read by two processes (below it, one is faster).
+_PARALLEL_FILES = 400
 # From this much configuration text on, blocks are parsed only when a stream needs them (see hcl.parse_hcl).
 _FAST_BYTES = 1024 * 1024
 
@@ -51,34 +52,46 @@ def _scan_roots(args: tuple[list[Path], ScanOptions, bool]) -> SourceResult:
     return out
 
 
+def _survey_part(dirs: list[Path]) -> tuple[set[Path], int]:
+    return survey(dirs, keep=False)
+
+
+def _roots(wanted: list[Path], called: set[Path]) -> list[Path]:
+    roots = [d for d in wanted if d not in called]
+    return roots or wanted[:1]  # every folder calls another (a cycle): start from the first
+
+
 def load_tree(dirs: list[Path], options: ScanOptions) -> SourceResult:
     """Judge-ready streams of every root module among ``dirs`` (folders holding .tf files).
 
     A folder another folder calls by local source is scanned through its caller (with its arguments and address);
-    every other folder is a root module. Many roots are split over two processes when there is enough to read.
+    every other folder is a root module. A large tree is read by two processes: both first survey half of the
+    folders for module calls, then each scans half of the root modules.
     """
     wanted = [d.resolve() for d in dirs]
-    called: set[Path] = set()
+    files = 0
     for d in wanted:
-        called |= {c for c in called_dirs(d) if c != d}
-    roots = [d for d in wanted if d not in called]
-    if not roots and wanted:  # every folder calls another (a cycle): start from the first
-        roots = wanted[:1]
-    total = sum(len(data) for data in PREREAD.values())
-    fast = total >= _FAST_BYTES
-    try:
-        workers = min(2, os.cpu_count() or 1, len(roots))
-        if workers < 2 or total < _PARALLEL_BYTES:
-            return _scan_roots((roots, options, fast))
+        with contextlib.suppress(OSError):
+            files += sum(1 for n in os.listdir(d) if n.endswith((".tf", ".tf.json")))
+    if files < _PARALLEL_FILES or len(wanted) < 2 or (os.cpu_count() or 1) < 2:
+        try:
+            called, total = survey(wanted, keep=True)
+            return _scan_roots((_roots(wanted, called), options, total >= _FAST_BYTES))
+        finally:
+            PREREAD.clear()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        called = set()
+        total = 0
+        for part_called, part_total in pool.map(_survey_part, [wanted[0::2], wanted[1::2]]):
+            called |= part_called
+            total += part_total
+        roots = _roots(wanted, called)
         half = (len(roots) + 1) // 2
-        ctx = multiprocessing.get_context("fork")
+        fast = total >= _FAST_BYTES
         result = SourceResult()
-        with ctx.Pool(workers) as pool:
-            for part in pool.map(_scan_roots, [(roots[:half], options, fast), (roots[half:], options, fast)]):
-                result.extend(part)
+        for part in pool.map(_scan_roots, [(roots[:half], options, fast), (roots[half:], options, fast)]):
+            result.extend(part)
         return result
-    finally:
-        PREREAD.clear()
 
 
 def load_single_file(path: Path, options: ScanOptions) -> SourceResult:

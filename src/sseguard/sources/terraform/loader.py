@@ -96,13 +96,13 @@ def read_source(path: Path, options: ScanOptions) -> SourceFile:
     return SourceFile(path, display, data)
 
 
-# Bytes read by ``called_dirs`` before the modules are loaded, so no file is read twice; emptied after each tree.
+# Bytes read by ``survey`` before the modules are loaded, so no file is read twice; emptied after each tree.
 PREREAD: dict[str, bytes] = {}
 
 
 def _read_limited(path: Path) -> bytes:
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             return fh.read(MAX_FILE_BYTES + 1)
     except OSError as err:
         raise HclSyntaxError(f"cannot read: {err.strerror or err}") from None
@@ -258,26 +258,34 @@ _LOCAL_SOURCE_JSON = re.compile(rb'"source"\s*:\s*"(\.{1,2}(?:/[^"]*)?)"')
 _LOCAL_SOURCE = re.compile(rb'^[ \t]*source[ \t]*=[ \t]*"(\.{1,2}(?:/[^"]*)?)"', re.MULTILINE)
 
 
-def called_dirs(directory: Path) -> set[Path]:
-    """Folders a module calls by local source, found with a cheap text scan (to tell root modules from called ones
-    before parsing anything). The bytes read are kept for the loader."""
-    out: set[Path] = set()
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return out
-    for name in names:
-        if not name.endswith((".tf", ".tf.json")):
-            continue
-        path = directory / name
+def survey(dirs: list[Path], keep: bool) -> tuple[set[Path], int]:
+    """Folders these modules call by local source, found with a cheap text scan (to tell root modules from called
+    ones before parsing anything), and the bytes of configuration read. ``keep``: hand the bytes to the loader."""
+    called: set[Path] = set()
+    total = 0
+    for directory in dirs:
+        base = str(directory)
         try:
-            data = _read_limited(path)
-        except HclSyntaxError:
+            names = os.listdir(base)
+        except OSError:
             continue
-        PREREAD[str(path)] = data
-        if b"module" not in data or b"source" not in data:
-            continue
-        pattern = _LOCAL_SOURCE_JSON if name.endswith(".json") else _LOCAL_SOURCE
-        for m in pattern.finditer(data):
-            out.add((directory / m.group(1).decode("utf-8", "replace")).resolve())
-    return out
+        for name in names:
+            if not name.endswith((".tf", ".tf.json")):
+                continue
+            path = os.path.join(base, name)
+            try:
+                with open(path, "rb") as fh:
+                    data = fh.read(MAX_FILE_BYTES + 1)
+            except OSError:
+                continue
+            total += len(data)
+            if keep:
+                PREREAD[path] = data
+            if b"module" not in data or b"source" not in data or b"\0" in data:
+                continue  # a binary file is refused by the loader, with its error
+            pattern = _LOCAL_SOURCE_JSON if name.endswith(".json") else _LOCAL_SOURCE
+            for m in pattern.finditer(data):
+                target = (directory / m.group(1).decode("utf-8", "replace")).resolve()
+                if target != directory:
+                    called.add(target)
+    return called, total
