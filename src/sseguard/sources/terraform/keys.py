@@ -145,14 +145,31 @@ def key_from_alias(alias: ResourceHandle, reference: str) -> Key:
                 owner = _instance_at(alias.inst, ref.module_path) or alias.inst
                 handle = ResourceHandle(owner, "managed", ref.type, ref.name, ref.key, keyed=ref.key is not None)
                 key = key_from_block(handle, reference)
-                region = alias.inst.provider_region(_provider_of(block, alias.inst))
+                region = region_of(block, alias.inst, alias.bindings())
                 return Key(key.reference, key.arn, region, key.account, key.manager, key.state, key.policy,
                            key.policy_origin, f"{alias.ref(None).address} -> {key.declared_at}")
     if isinstance(value, str):
-        return key_from_literal(value, alias.inst.provider_region(_provider_of(block, alias.inst)), alias.inst)
+        return key_from_literal(value, region_of(block, alias.inst, alias.bindings()), alias.inst)
     why = f"the target of {alias.ref(None).address} cannot be followed ({target.expr.text})"
-    return Key(reference, region=alias.inst.provider_region(_provider_of(block, alias.inst)),
+    return Key(reference, region=region_of(block, alias.inst, alias.bindings()),
                manager=OutOfReach(why), state=OutOfReach(why), policy=OutOfReach(why))
+
+
+def region_of(block: Block, inst: ModuleInstance, bindings: dict[str, Any]) -> str | OutOfReach:
+    """A resource's effective region: its own region argument (AWS provider 6 lets every regional resource name
+    one), else its provider configuration's."""
+    attr = block.attr("region")
+    if attr is not None:
+        value = inst.eval(attr.expr, bindings)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, Unknown):
+            return OutOfReach(f"region = {attr.expr.text} cannot be resolved: {value.reason}")
+        if isinstance(value, Computed):
+            return OutOfReach(f"region = {attr.expr.text} is only known after apply")
+        if value is not None:
+            return OutOfReach(f"region = {attr.expr.text} is not a string")
+    return inst.provider_region(_provider_of(block, inst))
 
 
 def _provider_of(block: Block, inst: ModuleInstance) -> str:
@@ -175,7 +192,7 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
     assert block is not None
     inst = key.inst
     b = key.bindings()
-    region = inst.provider_region(_provider_of(block, inst))
+    region = region_of(block, inst, b)
     # aws_kms_key says is_enabled; the replica and external key resources say enabled
     enabled_attr = block.attr("is_enabled" if key.type == "aws_kms_key" else "enabled")
     state: KeyState | OutOfReach = KeyState.ENABLED

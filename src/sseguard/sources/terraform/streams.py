@@ -9,7 +9,13 @@ from typing import Any
 from sseguard.model import Key, Location, OutOfReach, SourceKind, Stream, SuppressionRule, Unknown
 from sseguard.sources.terraform.hcl import Block, Expr
 from sseguard.sources.terraform.instance import ModuleInstance, instance_key
-from sseguard.sources.terraform.keys import key_from_literal, key_from_ref, key_ref_is_given, provider_of
+from sseguard.sources.terraform.keys import (
+    key_from_literal,
+    key_from_ref,
+    key_ref_is_given,
+    provider_of,
+    region_of,
+)
 from sseguard.sources.terraform.loader import STREAM_TYPE
 from sseguard.sources.terraform.values import Computed
 from sseguard.suppressions import parse_comment
@@ -100,7 +106,7 @@ def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: 
                     rules: tuple[SuppressionRule, ...], expansion_unknown: Unknown | None) -> Stream:
     """One stream instance in the model."""
     provider = provider_of(block, inst)
-    region = inst.provider_region(provider)
+    region = region_of(block, inst, bindings)
     facts: dict[str, Any] = {"provider": provider}
     if expansion_unknown is not None:
         facts["instances"] = expansion_unknown.reason + "; judged once for every instance"
