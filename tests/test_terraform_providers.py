@@ -92,3 +92,19 @@ def test_no_provider_block_at_all(args: list[str], verdict: tuple[object, ...], 
     run = scan(TF / "providers_none", args=args)
     assert run.verdict("aws_kinesis_stream.no_provider_block") == verdict
     assert region(run, "aws_kinesis_stream.no_provider_block") == stream_region
+
+
+def test_a_resource_level_region_overrides_the_provider() -> None:
+    run = scan(TF / "resource_region")
+    for key in ("eu-west-1", "us-east-1"):
+        address = f'aws_kinesis_stream.per_region["{key}"]'
+        assert run.verdict(address) == ("pass", "KSSE000", ["KSSE013"], "main.tf", 21)
+        assert region(run, address) == key
+        assert run.evidence(address)["key"]["region"] == key
+    assert run.verdict("aws_kinesis_stream.crossed") == ("fail", "KSSE011", ["KSSE013"], "main.tf", 29)
+    assert run.finding("aws_kinesis_stream.crossed")["message"] == (
+        'key aws_kms_key.per_region["eu-west-1"].arn is in region eu-west-1, the stream is in us-east-1')
+    assert run.verdict("aws_kinesis_stream.arn_in_resource_region") == ("pass", "KSSE000", [], "main.tf", 36)
+    assert run.verdict("aws_kinesis_stream.unknown_region") == ("pass", "KSSE000", [], "main.tf", 43)
+    assert run.evidence("aws_kinesis_stream.unknown_region")["key_checks_not_run"]["KSSE011"] == (
+        "region = var.unset_region cannot be resolved: var.unset_region has no value in this root module")
