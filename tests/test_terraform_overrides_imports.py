@@ -39,3 +39,11 @@ def test_import_blocks() -> None:
     assert run.verdict("module.mod.aws_kinesis_stream.this") == ("fail", "KSSE005", [], "mod/main.tf", 1)
     assert run.verdict("aws_kinesis_stream.not_imported") == ("fail", "KSSE001", [], "main.tf", 52)
     assert len(run.findings) == 8
+
+
+def test_import_blocks_targeting_a_count_index_and_a_module_instance() -> None:
+    run = scan(TF / "imports_indexed")
+    assert run.verdict("aws_kinesis_stream.c[0]") == ("fail", "KSSE001", [], "main.tf", 9)
+    assert run.verdict("aws_kinesis_stream.c[1]") == ("fail", "KSSE005", [], "main.tf", 9)
+    assert run.verdict('module.m["a"].aws_kinesis_stream.s') == ("fail", "KSSE005", [], "mod/main.tf", 1)
+    assert run.verdict('module.m["b"].aws_kinesis_stream.s') == ("fail", "KSSE001", [], "mod/main.tf", 1)
