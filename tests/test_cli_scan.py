@@ -152,3 +152,39 @@ def test_explain() -> None:
                          "  The key is in another region than the stream."]
     assert "How to fix:" in lines
     assert lines[-1].startswith("Same control elsewhere: Checkov CKV_AWS_43, Checkov CKV_AWS_185")
+
+
+def _on_a_terminal(env: dict[str, str]) -> str:
+    """Run a scan with stdout on a pseudo-terminal and return what it printed there."""
+    import pty  # POSIX only, and only this test needs it
+
+    leader, follower = pty.openpty()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_") and k != "NO_COLOR"}
+    full_env.update(env)
+    try:
+        result = subprocess.run([sys.executable, "-m", "sseguard", "scan", ".", "--var", "enc=NONE"], cwd=CLI,
+                                env=full_env, stdout=follower, stderr=subprocess.PIPE, timeout=60, check=False)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert result.returncode == 1
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_colour_on_a_terminal_unless_no_color() -> None:
+    coloured = _on_a_terminal({})
+    assert "\033[31m" in coloured  # the failing stream in red
+    assert f"KSSE002 {ORDERS}:5" in coloured
+    plain = _on_a_terminal({"NO_COLOR": "1"})
+    assert "\033[" not in plain
+    assert f"  FAIL       KSSE002 {ORDERS}:5" in plain.replace("\r\n", "\n").splitlines()
