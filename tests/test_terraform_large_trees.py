@@ -35,3 +35,21 @@ def test_a_large_tree_gives_the_same_verdicts(fixture: str, tmp_path: Path) -> N
     assert _verdicts(large) == _verdicts(normal)
     assert large.errors == normal.errors
     assert large.exit_code == normal.exit_code
+
+
+def test_many_files_read_by_two_processes_give_the_same_verdicts(tmp_path: Path) -> None:
+    # from 400 configuration files in two folders or more, the tree is surveyed and scanned by two processes
+    tree = tmp_path / "tree"
+    for name in ("keys", "modules"):
+        shutil.copytree(TF / name, tree / name)
+        for i in range(210):
+            (tree / name / f"queue_{i}.tf").write_text(f'resource "aws_sqs_queue" "q{i}" {{\n  name = "q{i}"\n}}\n',
+                                                       encoding="utf-8")
+    together = scan(tree)
+    apart = {}
+    for name in ("keys", "modules"):
+        alone = scan(tree / name, cwd=tree)
+        assert alone.errors == [e for e in together.errors if e["location"].startswith(f"{name}/")]
+        apart.update(_verdicts(alone))
+    assert _verdicts(together) == apart
+    assert len(together.findings) == 29  # 18 streams in keys, 11 in modules
