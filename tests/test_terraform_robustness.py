@@ -118,7 +118,6 @@ def test_binary_and_non_utf8_files(tmp_path: Path) -> None:
     assert run.exit_code == 0
 
 
-
 def test_a_nul_byte_in_a_module_source_is_a_binary_file_not_a_crash(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": GOOD_STREAM, "calls.tf": b'module "m" {\n  source = "./m\0"\n}\n'})
     run = scan(tmp_path)
