@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sseguard.model import Finding, InputError, KeyState, OutOfReach, Unknown
+from sseguard.model import Finding, InputError, KeyState, OutOfReach, Status, Unknown
 from sseguard.options import ScanOptions
 from sseguard.scan import judge, scan_paths
 from sseguard.sources import cloudformation, file_sources
@@ -482,7 +482,7 @@ def test_suppressions(ext: str) -> None:
         "SseguardNoReason": ("fail", "KSSE001", []),
         "SseguardOtherCode": ("fail", "KSSE001", []),
         "CfnNagSuppressed": ("suppressed", "KSSE002", []),
-        "GuardOnly": ("fail", "KSSE001", []),
+        "GuardOnly": ("suppressed", "KSSE001", []),
         "GuardAndCfnNag": ("suppressed", "KSSE001", []),
         "CheckovSkipped": ("suppressed", "KSSE001", []),
         "PassingWithSuppression": PASS,
@@ -494,6 +494,7 @@ def test_suppressions(ext: str) -> None:
     assert applied == {
         "SseguardIgnored": ("sseguard", "Test stream holding synthetic data only", "2099-12-31"),
         "CfnNagSuppressed": ("cfn_nag", "Public reference data, encryption not required", None),
+        "GuardOnly": ("guard", "(no reason given)", None),
         "GuardAndCfnNag": ("cfn_nag", "Ephemeral load-test stream", None),
         "CheckovSkipped": ("checkov", "Encrypted client-side before it is written", None),
         "CommaCodes": ("sseguard", "Both codes in one string", None),
@@ -508,9 +509,11 @@ def test_suppression_lines_and_notes() -> None:
         "sseguard suppression (line 19) expired on 2020-01-31 and no longer applies",)
     assert findings["SseguardNoReason"].notes == (
         'sseguard suppression (line 29) has no reason and is not applied: give reason="..."',)
-    # Guard's SuppressedRules has no reason field, so a Guard suppression alone is reported and never applied.
+    # Guard's SuppressedRules has no reason field: a Guard suppression is honoured, and the missing reason noted.
     assert findings["GuardOnly"].notes == (
-        'guard suppression (line 59) has no reason and is not applied: give reason="..."',)
+        "guard suppression (line 59) has no reason: it is honoured, but an auditor will ask why; "
+        'replace it with # sseguard:ignore CODE reason="..."',)
+    assert findings["GuardOnly"].status is Status.SUPPRESSED
     assert findings["SseguardOtherCode"].notes == ()
     assert findings["NoSuchCode"].notes == (
         "sseguard suppression (line 109) names no code of this control: 'sseguard ignore CKV_AWS_43'",)

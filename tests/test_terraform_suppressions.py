@@ -40,16 +40,23 @@ def test_an_expired_suppression_no_longer_applies(run: ScanRun) -> None:
     assert notes(run, "expired") == ["sseguard suppression (line 11) expired on 2020-01-31 and no longer applies"]
 
 
+def test_an_sseguard_suppression_without_a_reason_is_reported_and_not_applied(run: ScanRun) -> None:
+    assert run.verdict("aws_kinesis_stream.no_reason") == ("fail", "KSSE001", [], "main.tf", 17)
+    assert notes(run, "no_reason") == [
+        'sseguard suppression (line 16) has no reason and is not applied: give reason="..."']
+
+
 @pytest.mark.parametrize(("name", "line", "code", "kind", "comment_line"), [
-    ("no_reason", 17, "KSSE001", "sseguard", 16),
     ("checkov_no_reason", 32, "KSSE001", "checkov", 31),
     ("trivy_ignore", 36, "KSSE003", "trivy", 37),
 ])
-def test_a_suppression_without_a_reason_is_reported_and_not_applied(
+def test_a_peer_suppression_without_a_reason_is_honoured_and_reported(
         run: ScanRun, name: str, line: int, code: str, kind: str, comment_line: int) -> None:
-    assert run.verdict(f"aws_kinesis_stream.{name}") == ("fail", code, [], "main.tf", line)
+    assert run.verdict(f"aws_kinesis_stream.{name}") == ("suppressed", code, [], "main.tf", line)
+    assert suppression(run, name) == {"kind": kind, "reason": "(no reason given)", "expires": None}
     assert notes(run, name) == [
-        f'{kind} suppression (line {comment_line}) has no reason and is not applied: give reason="..."']
+        f"{kind} suppression (line {comment_line}) has no reason: it is honoured, but an auditor will ask why; "
+        'replace it with # sseguard:ignore CODE reason="..."']
 
 
 def test_a_suppression_of_another_code_does_not_apply(run: ScanRun) -> None:
@@ -80,7 +87,7 @@ def test_an_unknown_can_be_suppressed_by_its_code(run: ScanRun) -> None:
 
 
 def test_summary(run: ScanRun) -> None:
-    assert run.report["summary"] == {"pass": 1, "fail": 5, "unknown": 0, "suppressed": 5}
+    assert run.report["summary"] == {"pass": 1, "fail": 3, "unknown": 0, "suppressed": 7}
 
 
 def test_a_suppression_of_the_unknown_does_not_cover_the_fail_once_the_value_is_known() -> None:

@@ -98,6 +98,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         parameters=parameters,
         region=args.region,
         strict_key_policy=args.strict_key_policy,
+        full_parse=args.full_parse,
         environ=dict(os.environ),
     )
     report = scan_paths([Path(p) for p in args.paths], options)
@@ -141,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--var-file", action="append", default=[], metavar="FILE", help="a .tfvars(.json) file")
     scan.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
                       help="set a CloudFormation parameter")
+    scan.add_argument("--full-parse", action="store_true",
+                      help="in Terraform trees of 1 MiB or more, parse every block (not only those streams depend "
+                           "on), so every syntax error is reported; slower")
     add_report_options(scan)
     scan.set_defaults(func=_cmd_scan)
     register_aws(sub)

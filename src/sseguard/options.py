@@ -18,6 +18,8 @@ class ScanOptions:
     parameters: dict[str, str] = field(default_factory=dict)  # --parameter NAME=VALUE (CloudFormation)
     region: str | None = None  # --region: the region of a provider that names none
     strict_key_policy: bool = False
+    # Parse every Terraform file whole even in a large tree, so every syntax error is reported (slower).
+    full_parse: bool = False
     today: dt.date = field(default_factory=dt.date.today)
     base: Path = field(default_factory=Path.cwd)
     environ: dict[str, str] = field(default_factory=dict)  # TF_VAR_* and friends

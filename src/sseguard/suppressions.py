@@ -59,8 +59,10 @@ def parse_comment(text: str, line: int | None = None) -> SuppressionRule | None:
 def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
     """Turn a verdict into a finding, applying the first suppression that covers its primary code.
 
-    A suppression without a reason, with an unreadable or past expiry date, or naming no code this control has,
-    does not apply; the finding says why, so a silenced-but-ignored comment is never invisible.
+    An sseguard suppression without a reason, any suppression with an unreadable or past expiry date, or naming no
+    code this control has, does not apply; the finding says why, so a silenced-but-ignored comment is never
+    invisible. A peer's form (checkov, trivy, cfn_nag, Guard) without a reason is honoured, as CONTROL.md asks for
+    teams migrating, and the finding notes the missing reason.
     """
     notes: list[str] = []
     for rule in stream.suppressions:
@@ -70,9 +72,13 @@ def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
             continue
         if verdict.code not in rule.codes:
             continue
+        peer_without_reason = False
         if not rule.reason:
-            notes.append(f"{rule.kind} suppression{where} has no reason and is not applied: give reason=\"...\"")
-            continue
+            if rule.kind == "sseguard":
+                notes.append(f"{rule.kind} suppression{where} has no reason and is not applied: give reason=\"...\"")
+                continue
+            # a peer's form is honoured for teams migrating, though some (trivy, Guard) have no place for a reason
+            peer_without_reason = True
         if rule.expires:
             try:
                 expires = dt.date.fromisoformat(rule.expires)
@@ -85,6 +91,9 @@ def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
                 continue
         if verdict.status is Status.PASS:
             continue
-        applied = AppliedSuppression(rule.kind, rule.reason, rule.expires, rule.line)
+        if peer_without_reason:
+            notes.append(f"{rule.kind} suppression{where} has no reason: it is honoured, but an auditor will ask "
+                         "why; replace it with # sseguard:ignore CODE reason=\"...\"")
+        applied = AppliedSuppression(rule.kind, rule.reason or "(no reason given)", rule.expires, rule.line)
         return Finding(stream, verdict, Status.SUPPRESSED, applied, tuple(notes))
     return Finding(stream, verdict, verdict.status, None, tuple(notes))

@@ -56,6 +56,10 @@ def _survey_part(dirs: list[Path]) -> tuple[set[Path], int]:
     return survey(dirs, keep=False)
 
 
+def _fast(total: int, options: ScanOptions) -> bool:
+    return total >= _FAST_BYTES and not options.full_parse
+
+
 def _roots(wanted: list[Path], called: set[Path]) -> list[Path]:
     roots = [d for d in wanted if d not in called]
     return roots or wanted[:1]  # every folder calls another (a cycle): start from the first
@@ -76,7 +80,7 @@ def load_tree(dirs: list[Path], options: ScanOptions) -> SourceResult:
     if files < _PARALLEL_FILES or len(wanted) < 2 or (os.cpu_count() or 1) < 2:
         try:
             called, total = survey(wanted, keep=True)
-            return _scan_roots((_roots(wanted, called), options, total >= _FAST_BYTES))
+            return _scan_roots((_roots(wanted, called), options, _fast(total, options)))
         finally:
             PREREAD.clear()
     with multiprocessing.get_context("fork").Pool(2) as pool:
@@ -87,7 +91,7 @@ def load_tree(dirs: list[Path], options: ScanOptions) -> SourceResult:
             total += part_total
         roots = _roots(wanted, called)
         half = (len(roots) + 1) // 2
-        fast = total >= _FAST_BYTES
+        fast = _fast(total, options)
         result = SourceResult()
         for part in pool.map(_scan_roots, [(roots[:half], options, fast), (roots[half:], options, fast)]):
             result.extend(part)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import tree_sitter
 import tree_sitter_hcl
@@ -85,12 +85,17 @@ class Body:
         return (b for b in self.blocks if b.type == kind)
 
 
+_FULL: Any = object()  # "read the whole block": the segment reading cannot answer
+
+
 @dataclass(eq=False, slots=True)
 class Block:
     """A block (``resource "t" "n" { ... }``) and where it is.
 
-    A top-level block found by the fast splitter holds only its byte range (``chunk``); it is parsed on its own the
-    first time its body is needed. ``has_error`` marks a block the parser had to recover inside.
+    A top-level block found by the fast splitter holds only its byte range (``chunk``). An attribute asked of it is
+    read from that attribute's own lines when the block's layout allows (see ``_segments``), else the whole block is
+    parsed on its own the first time. ``has_error`` marks a block the parser had to recover inside (in the parts
+    that were read).
     """
 
     type: str
@@ -105,15 +110,21 @@ class Block:
     _offset: int = 0  # lines before ``_src`` starts
     _chunk: tuple[int, int] | None = None
     _body: Body | None = field(default=None, repr=False)
+    _segments: dict[str, tuple[int, int, int]] | None = None
+    _segments_read: bool = False
+    _attrs: dict[str, Attribute | None] | None = field(default=None, repr=False)
 
     @property
     def has_error(self) -> bool:
+        if self._chunk is not None and self._node is None and self._body is None and self._segments is not None:
+            return self._has_error
         self._ensure_node()
         return self._has_error
 
     def _ensure_node(self) -> None:
         if self._chunk is None or self._node is not None:
             return
+        self._segments = None  # from now on the whole block answers
         start, end = self._chunk
         src = self.file.data[start:end]
         root = _PARSER.parse(src).root_node
@@ -149,7 +160,90 @@ class Block:
         self._body = value
 
     def attr(self, name: str) -> Attribute | None:
+        if self._chunk is not None and self._node is None and self._body is None:
+            found = self._segment_attr(name)
+            if found is not _FULL:
+                return cast(Attribute | None, found)
         return self.body.attributes.get(name)
+
+    def _segment_attr(self, name: str) -> Attribute | Any | None:
+        """Read one attribute from its own lines: parsing a few bytes instead of the whole block."""
+        if self._attrs is None:
+            self._attrs = {}
+        elif name in self._attrs:
+            return self._attrs[name]
+        assert self._chunk is not None
+        chunk = self.file.data[self._chunk[0]:self._chunk[1]]
+        if not self._segments_read:
+            self._segments_read = True
+            self._segments = _segments(chunk, self.line)
+        if self._segments is None:
+            return _FULL
+        seg = self._segments.get(name)
+        if seg is None:
+            # absent, unless the name stands somewhere the segments did not account for (a nested block...)
+            if re.search(rb"(?<![\w-])" + re.escape(name.encode()) + rb"(?![\w-])", chunk):
+                return _FULL
+            self._attrs[name] = None
+            return None
+        start, end, line = seg
+        src = chunk[start:end]
+        root = _PARSER.parse(src).root_node
+        body = root.children[0] if root.children else None
+        node = body.children[0] if body is not None and body.child_count == 1 else None
+        if root.has_error or node is None or node.type != "attribute":
+            return _FULL
+        attr = _attribute(node, self.file, src, line - 1)
+        self._attrs[name] = attr
+        return attr
+
+
+_ITEM = re.compile(rb'([A-Za-z_][\w-]*)[ \t]*(=(?!=)|\{|"|[A-Za-z_])')
+
+
+def _segments(chunk: bytes, first_line: int) -> dict[str, tuple[int, int, int]] | None:
+    """Where each top-level attribute of a formatted block is: name -> (start, end, line) in the chunk.
+
+    Items of the block start at its base indentation; every deeper line, and a closing bracket at the base
+    indentation, continues the item above. Anything this cannot account for (a heredoc, a block comment, a line
+    left of the base, a repeated name, an odd line) returns None and the whole block is parsed instead.
+    """
+    if b"<<" in chunk or b"/*" in chunk:
+        return None
+    body_start = chunk.find(b"\n") + 1
+    close_start = chunk.rfind(b"\n") + 1
+    if body_start == 0 or close_start <= body_start:
+        return None
+    segments: dict[str, tuple[int, int, int]] = {}
+    base = -1
+    current: tuple[str, int, int] | None = None  # an attribute being read: name, start, line
+    pos, line = body_start, first_line + 1
+    while pos < close_start:
+        nl = chunk.find(b"\n", pos, close_start)
+        end = close_start if nl < 0 else nl + 1
+        raw = chunk[pos:end].rstrip(b"\r\n")
+        stripped = raw.lstrip(b" \t")
+        if stripped and not stripped.startswith((b"#", b"//")):
+            indent = len(raw) - len(stripped)
+            if base < 0:
+                base = indent
+            if indent < base:
+                return None
+            if indent == base:
+                m = _ITEM.match(stripped)
+                if m is not None:
+                    if current is not None:
+                        segments[current[0]] = (current[1], pos, current[2])
+                    name = m.group(1).decode()
+                    if m.group(2) == b"=" and name in segments:
+                        return None
+                    current = (name, pos, line) if m.group(2) == b"=" else None
+                elif stripped[:1] not in (b"}", b"]", b")"):
+                    return None
+        pos, line = end, line + 1
+    if current is not None:
+        segments[current[0]] = (current[1], close_start, current[2])
+    return segments
 
 
 @dataclass(eq=False)
@@ -244,7 +338,12 @@ def _split(file: SourceFile) -> list[Block] | None:
 
 
 def _chunk_block(file: SourceFile, m: re.Match[bytes], line: int, end_line: int, start: int, end: int) -> Block:
-    labels = tuple((g1 or g2).decode("utf-8", "replace") for g1, g2 in _LABEL.findall(m.group(3)))
+    raw = m.group(3)
+    parts = raw.split(b'"')
+    if len(parts) % 2 and not b"".join(parts[0::2]).strip():  # only quoted labels, the formatted way
+        labels = tuple(p.decode("utf-8", "replace") for p in parts[1::2])
+    else:
+        labels = tuple((g1 or g2).decode("utf-8", "replace") for g1, g2 in _LABEL.findall(raw))
     return Block(m.group(2).decode(), labels, file, line, end_line, _chunk=(start, end))
 
 

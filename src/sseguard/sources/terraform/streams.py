@@ -110,23 +110,27 @@ def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: 
     facts: dict[str, Any] = {"provider": provider}
     if expansion_unknown is not None:
         facts["instances"] = expansion_unknown.reason + "; judged once for every instance"
+    # read the attributes before asking has_error: in a large tree only what is read is parsed
+    enc_attr = block.attr("encryption_type")
+    key_attr = block.attr("kms_key_id")
+    name_attr = block.attr("name")
     if block.has_error:
+        if not any(e.location == block.file.display for e in inst.module.errors):
+            # in a large tree the file was not parsed whole, so nothing else has reported this error yet
+            inst.tree.error(block.file.display, "syntax error in this block", block.line)
         why = Unknown(f"the block has a syntax error ({block.file.display}:{block.line}-{block.end_line})",
                       "fix the syntax error (terraform validate shows it)")
         return Stream(address, STREAM_TYPE, _location(block), why, region=region, importing=importing,
                       suppressions=rules, facts=facts)
-    enc_attr = block.attr("encryption_type")
     encryption: str | Unknown | None = None
     if enc_attr is not None:
         facts["encryption_type_expression"] = enc_attr.expr.text
         encryption = _encryption_type(inst.eval(enc_attr.expr, bindings), enc_attr.expr)
-    key_attr = block.attr("kms_key_id")
     reference: str | Unknown | None = None
     key: Key | None = None
     if key_attr is not None:
         facts["kms_key_id_expression"] = key_attr.expr.text
         reference, key = _key(inst, inst.eval(key_attr.expr, bindings), key_attr.expr, region)
-    name_attr = block.attr("name")
     name = inst.eval(name_attr.expr, bindings) if name_attr is not None else None
     return Stream(
         address, STREAM_TYPE, _location(block), encryption, reference, key, region,
