@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -182,7 +182,8 @@ class Block:
         seg = self._segments.get(name)
         if seg is None:
             # absent, unless the name stands somewhere the segments did not account for (a nested block...)
-            if re.search(rb"(?<![\w-])" + re.escape(name.encode()) + rb"(?![\w-])", chunk):
+            needle = name.encode()
+            if needle in chunk and _word(needle).search(chunk):
                 return _FULL
             self._attrs[name] = None
             return None
@@ -196,6 +197,11 @@ class Block:
         attr = _attribute(node, self.file, src, line - 1)
         self._attrs[name] = attr
         return attr
+
+
+@lru_cache(maxsize=256)
+def _word(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"(?<![\w-])" + re.escape(name) + rb"(?![\w-])")
 
 
 _ITEM = re.compile(rb'([A-Za-z_][\w-]*)[ \t]*(=(?!=)|\{|"|[A-Za-z_])')
