@@ -16,7 +16,7 @@ import platformdirs
 from sseguard import __version__
 from sseguard.control.mappings import mappings
 from sseguard.evidence.store import Appended, History
-from sseguard.report.core import Report, finding_dict
+from sseguard.report.core import Report
 
 DB_ENV = "SSEGUARD_DB"
 GIT_TIMEOUT = 5.0
@@ -92,7 +92,7 @@ def record(report: Report, db: Path, *, command: str, arguments: Mapping[str, An
            at: dt.datetime | None = None) -> Appended:
     """Append one run and its findings to the history at ``db`` (created when absent)."""
     git = git_commit(Path(inputs[0])) if inputs and command != "aws" else None
-    findings = [finding_dict(f) for f in report.findings]
+    findings = report.finding_dicts()
     header = run_header(report, findings, command=command, arguments=arguments, inputs=inputs, git=git)
     with History.open(db, create=True) as history:
         return history.append_run(header, [stored_finding(f) for f in findings], at=at)

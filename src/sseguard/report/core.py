@@ -34,6 +34,7 @@ class Report:
     errors: list[InputError] = field(default_factory=list)
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     extra: dict[str, Any] = field(default_factory=dict)
+    _finding_dicts: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
@@ -51,6 +52,12 @@ class Report:
                 out.append(f)
         return out
 
+    def finding_dicts(self) -> list[dict[str, Any]]:
+        """Every finding as the JSON report holds it; computed once and shared by the formats and the history."""
+        if self._finding_dicts is None or len(self._finding_dicts) != len(self.findings):
+            self._finding_dicts = [finding_dict(f) for f in self.findings]
+        return self._finding_dicts
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "schema": SCHEMA_ID,
@@ -59,7 +66,7 @@ class Report:
             "control": {"id": CONTROL_ID, "title": CONTROL_TITLE, "mappings": mappings()},
             "inputs": [{"kind": i.kind.value, "location": i.location} for i in self.inputs],
             "summary": self.summary(),
-            "findings": [finding_dict(f) for f in self.findings],
+            "findings": self.finding_dicts(),
             "errors": [{"location": e.location, "line": e.line, "message": e.message} for e in self.errors],
         }
         out.update(self.extra)
