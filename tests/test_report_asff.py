@@ -62,7 +62,7 @@ def test_live_finding_uses_its_own_account_region_and_arn() -> None:
                                          "StreamEncryption": {"EncryptionType": "NONE"}}},
     }]
     assert live["Title"] == f"Kinesis stream {rc.LIVE_ARN}: Encryption type is NONE"
-    assert live["Remediation"]["Recommendation"]["Text"].startswith('Set encryption_type = "KMS"')
+    assert live["Remediation"]["Recommendation"]["Text"].startswith("aws kinesis start-stream-encryption")
     audit = by_address(findings(rc.report()))[rc.DENIED_ARN]
     assert (audit["AwsAccountId"], audit["Resources"][0]["Region"]) == ("111122223333", "eu-west-1")
 

@@ -50,7 +50,7 @@ def test_row_fields() -> None:
         "line": "1",
         "end_line": "4",
         "message": "encryption type is not set; the default is NONE (no encryption)",
-        "remediation": CODES["KSSE001"].remediation,
+        "remediation": CODES["KSSE001"].remediation_for("terraform"),
         "framework_requirements": plain["framework_requirements"],
         "tool_ids": plain["tool_ids"],
         "suppression_kind": "",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 CONTROL_ID = "kinesis_stream_server_side_encryption_enabled"
@@ -20,7 +21,24 @@ class ReasonCode:
     title: str
     explanation: str
     remediation: str
+    # The fix in the words of one kind of source (terraform, plan, cloudformation, aws...), where it differs.
+    by_source: Mapping[str, str] = field(default_factory=dict)
 
+    def remediation_for(self, source_kind: str) -> str:
+        """The fix as a user of that kind of source writes it; the general text otherwise."""
+        return self.by_source.get(source_kind, self.remediation)
+
+
+_TF_FIX = ('Set encryption_type = "KMS" and kms_key_id to a customer-managed key (key id, key ARN, alias name or '
+           "alias ARN) in the stream's region.")
+_CFN_FIX = ("Set StreamEncryption: {EncryptionType: KMS, KeyId: ...} with a customer-managed key in the stack's "
+            "region.")
+_LIVE_FIX = ("aws kinesis start-stream-encryption --stream-name NAME --encryption-type KMS --key-id KEY; only records "
+             "written after the change are encrypted, older ones stay plaintext until they age out of retention.")
+_ENABLE_KMS_BY_SOURCE = {
+    "terraform": _TF_FIX, "plan": _TF_FIX, "state": _TF_FIX, "cloudformation": _CFN_FIX,
+    "aws": _LIVE_FIX, "aws-describe-stream": _LIVE_FIX,
+}
 
 _ENABLE_KMS = (
     'Set encryption_type = "KMS" and kms_key_id to a customer-managed key (key id, key ARN, alias name or alias ARN) '
@@ -43,14 +61,14 @@ CODES: dict[str, ReasonCode] = {
             "Encryption type is not set",
             "encryption_type is absent, and the AWS provider's default is NONE: records are stored unencrypted. "
             "In CloudFormation, StreamEncryption (or its EncryptionType) is absent.",
-            _ENABLE_KMS,
+            _ENABLE_KMS, _ENABLE_KMS_BY_SOURCE,
         ),
         ReasonCode(
             "KSSE002", "encryption-none", "fail", "high",
             "Encryption type is NONE",
             "The encryption type is NONE (compared case-insensitively, as the provider does): records are stored "
             "unencrypted.",
-            _ENABLE_KMS,
+            _ENABLE_KMS, _ENABLE_KMS_BY_SOURCE,
         ),
         ReasonCode(
             "KSSE003", "key-missing", "fail", "high",
@@ -64,7 +82,7 @@ CODES: dict[str, ReasonCode] = {
             "KSSE004", "invalid-encryption-type", "fail", "high",
             "Encryption type is not a valid value",
             "The encryption type is neither KMS nor NONE.",
-            _ENABLE_KMS,
+            _ENABLE_KMS, _ENABLE_KMS_BY_SOURCE,
         ),
         ReasonCode(
             "KSSE005", "import-without-encryption", "fail", "high",
