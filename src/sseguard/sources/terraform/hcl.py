@@ -22,6 +22,7 @@ _LANGUAGE = tree_sitter.Language(tree_sitter_hcl.language())
 _PARSER = tree_sitter.Parser(_LANGUAGE)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+_SUPPRESSION_WORDS = re.compile(rb"(?i)sseguard:ignore|checkov:skip|trivy:ignore|tfsec:ignore")
 
 
 class HclSyntaxError(ValueError):
@@ -43,6 +44,11 @@ class SourceFile:
     @cached_property
     def lines(self) -> list[str]:
         return self.data.decode("utf-8", "replace").splitlines()
+
+    @cached_property
+    def may_suppress(self) -> bool:
+        """Whether any suppression comment could be in the file (one search, before looking line by line)."""
+        return _SUPPRESSION_WORDS.search(self.data) is not None
 
     @cached_property
     def tree(self) -> tree_sitter.Tree:

@@ -129,9 +129,9 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
     primary: list[ParsedFile] = []
     overrides: list[ParsedFile] = []
     for name in names:
-        path = directory / name
-        if not is_terraform_file(path):
+        if not name.endswith((".tf", ".tf.json")):
             continue
+        path = directory / name
         if not path.is_file():
             if path.is_symlink():
                 module.errors.append(InputError(options.display_path(path),

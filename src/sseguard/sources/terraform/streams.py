@@ -172,6 +172,8 @@ def _key(inst: ModuleInstance, value: Any, expr: Expr, region: str | OutOfReach)
 
 def suppressions_for(block: Block) -> tuple[SuppressionRule, ...]:
     """Suppression comments inside the block, or in the comment lines right above it."""
+    if not block.file.may_suppress:
+        return ()
     lines = block.file.lines
     first = block.line - 1
     while first > 0 and lines[first - 1].lstrip().startswith(("#", "//")):
