@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sseguard import keypolicy
@@ -14,9 +15,6 @@ from sseguard.control.codes import TABLE_ORDER
 from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Status, Stream, Unknown, Verdict
 
 _AWS_MANAGED_ALIAS = re.compile(r"^(?:arn:aws[\w-]*:kms:[\w-]*:\d*:)?alias/aws/kinesis$", re.IGNORECASE)
-
-KeyCheck = Callable[[Stream, Key, bool, dict[str, str], list[str]], bool]
-
 
 def is_aws_managed_alias(reference: str) -> bool:
     """True for ``alias/aws/kinesis`` and any alias ARN ending in ``:alias/aws/kinesis`` (exact, not a substring)."""
@@ -30,42 +28,69 @@ def _is_aws_managed(stream: Stream) -> bool:
     return isinstance(stream.key_reference, str) and is_aws_managed_alias(stream.key_reference)
 
 
-def ksse011_region_mismatch(stream: Stream, key: Key, strict: bool, skipped: dict[str, str], notes: list[str]) -> bool:
+@dataclass
+class KeyContext:
+    """What the key checks of one stream share: the facts, the checks skipped and why, the policy analysis (made
+    once, for KSSE012 and KSSE013 alike)."""
+
+    stream: Stream
+    key: Key
+    skipped: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    _analysis: keypolicy.PolicyAnalysis | None = None
+    _analysed: bool = False
+
+    def policy_analysis(self, code: str) -> keypolicy.PolicyAnalysis | None:
+        """The key policy's analysis, or None (and ``code`` noted as skipped) when the policy is not known."""
+        key = self.key
+        if key.manager is KeyManager.AWS:
+            return None  # AWS sets the AWS-managed key's policy, and it always allows Kinesis
+        if isinstance(key.policy, OutOfReach | Unknown):
+            self.skipped[code] = key.policy.reason
+            return None
+        if not self._analysed:
+            self._analysis = keypolicy.analyze(key.policy)
+            self._analysed = True
+            self.notes.extend(self._analysis.notes)
+        return self._analysis
+
+
+KeyCheck = Callable[[KeyContext], bool]
+
+
+def ksse011_region_mismatch(ctx: KeyContext) -> bool:
     """The key's region differs from the stream's."""
+    key, stream = ctx.key, ctx.stream
     if key.in_stream_region:
         return False
     if isinstance(key.region, OutOfReach | Unknown):
-        skipped["KSSE011"] = key.region.reason
+        ctx.skipped["KSSE011"] = key.region.reason
         return False
     if isinstance(stream.region, OutOfReach | Unknown):
-        skipped["KSSE011"] = stream.region.reason
+        ctx.skipped["KSSE011"] = stream.region.reason
         return False
     return key.region != stream.region
 
 
-def ksse012_policy_denies(stream: Stream, key: Key, strict: bool, skipped: dict[str, str], notes: list[str]) -> bool:
+def ksse012_policy_denies(ctx: KeyContext) -> bool:
     """A customer key's known policy lets no principal use kms:GenerateDataKey and kms:Decrypt."""
-    analysis = _policy_analysis(key, "KSSE012", skipped)
-    if analysis is None:
-        return False
-    notes.extend(analysis.notes)
-    return not analysis.data_plane_allowed
+    analysis = ctx.policy_analysis("KSSE012")
+    return analysis is not None and not analysis.data_plane_allowed
 
 
-def ksse013_no_service_principal(
-    stream: Stream, key: Key, strict: bool, skipped: dict[str, str], notes: list[str]
-) -> bool:
+def ksse013_no_service_principal(ctx: KeyContext) -> bool:
     """A customer key's known policy does not allow kinesis.amazonaws.com both data-plane actions."""
-    analysis = _policy_analysis(key, "KSSE013", skipped)
+    analysis = ctx.policy_analysis("KSSE013")
     return analysis is not None and not analysis.service_principal_allowed
 
 
-def ksse014_key_unusable(stream: Stream, key: Key, strict: bool, skipped: dict[str, str], notes: list[str]) -> bool:
+def ksse014_key_unusable(ctx: KeyContext) -> bool:
     """The key is disabled, pending deletion, or missing."""
+    key = ctx.key
     if key.manager is KeyManager.AWS:
         return False  # AWS-managed keys cannot be disabled or scheduled for deletion
     if isinstance(key.state, OutOfReach | Unknown):
-        skipped["KSSE014"] = key.state.reason
+        ctx.skipped["KSSE014"] = key.state.reason
         return False
     return key.state in _UNUSABLE
 
@@ -74,16 +99,6 @@ _UNUSABLE = frozenset(
     {KeyState.DISABLED, KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION, KeyState.MISSING,
      KeyState.UNAVAILABLE, KeyState.PENDING_IMPORT}
 )
-
-
-def _policy_analysis(key: Key, code: str, skipped: dict[str, str]) -> keypolicy.PolicyAnalysis | None:
-    if key.manager is KeyManager.AWS:
-        return None  # AWS sets the AWS-managed key's policy, and it always allows Kinesis
-    if isinstance(key.policy, OutOfReach | Unknown):
-        skipped[code] = key.policy.reason
-        return None
-    return keypolicy.analyze(key.policy)
-
 
 _KEY_CHECKS: tuple[tuple[str, KeyCheck], ...] = (
     ("KSSE011", ksse011_region_mismatch),
@@ -138,8 +153,9 @@ def evaluate(stream: Stream, *, strict_key_policy: bool = False) -> Verdict:
         for code, _ in _KEY_CHECKS:
             skipped[code] = "nothing is known of the key beyond its reference"
     else:
+        ctx = KeyContext(stream, key, skipped, notes)
         for code, check in _KEY_CHECKS:
-            if check(stream, key, strict_key_policy, skipped, notes):
+            if check(ctx):
                 if code == "KSSE013" and not strict_key_policy:
                     advisories.append(code)
                 else:
