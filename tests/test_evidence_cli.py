@@ -210,3 +210,21 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     backwards = sseguard("evidence", "report", "--from", "2025-03-03", "--to", "2025-03-01", "--db", db)
     assert (backwards.returncode, backwards.stderr) == (2, "sseguard: error: --to 2025-03-01 is before --from "
                                                            "2025-03-03\n")
+
+
+def test_the_scan_html_report_charts_compliance_over_time_from_the_history(tmp_path: Path) -> None:
+    db = tmp_path / "history.db"
+    first = sseguard("scan", STACK, "--db", db, "--format", "json")
+    assert first.returncode == 1, first.stderr
+    page = tmp_path / "report.html"
+    second = sseguard("scan", STACK, "--db", db, "--output", f"html={page}")
+    assert second.returncode == 1, second.stderr
+    html = page.read_text(encoding="utf-8")
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    # both runs are today: one scanned day, the last status of each of the fixture's three streams
+    assert 'id="history-chart"' in html
+    assert f"of 3 streams passing on {today}" in html
+    without = tmp_path / "no-history.html"
+    third = sseguard("scan", STACK, "--no-history", "--output", f"html={without}")
+    assert third.returncode == 1, third.stderr
+    assert 'id="history"' not in without.read_text(encoding="utf-8")

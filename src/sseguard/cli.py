@@ -61,10 +61,12 @@ def emit_report(report: Report, args: argparse.Namespace) -> int:
             redirected = True
     if not redirected:
         targets.append((args.format or "text", None))
+    history = cli_evidence.recent_history(args) if any(fmt == "html" for fmt, _ in targets) else None
     for fmt, path in targets:
         color = path is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        options = RenderOptions(color=color, quiet=args.quiet, fail_on=args.fail_on, history=history)
         try:
-            text = FORMATS[fmt](report, RenderOptions(color=color, quiet=args.quiet, fail_on=args.fail_on))
+            text = FORMATS[fmt](report, options)
         except ValueError as err:  # a format that cannot hold this report (ASFF without an account) says why
             raise UsageError(f"{fmt}: {err}") from err
         if path is None:

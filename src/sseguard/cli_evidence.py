@@ -59,6 +59,25 @@ def record_run(report: Report, args: argparse.Namespace, kind: str, inputs: Sequ
         sys.stderr.write(f"sseguard: warning: this run was not recorded in the history {db}: {message}\n")
 
 
+def recent_history(args: argparse.Namespace, days: int = 30) -> tuple[tuple[dt.date, dict[str, int]], ...] | None:
+    """Streams per status for each scanned day of the last ``days`` (today included), for the HTML report's chart;
+    None without a history (``--no-history``, no file yet, or one that cannot be read)."""
+    if getattr(args, "no_history", False):
+        return None
+    from sseguard.evidence.period import compute_period
+    from sseguard.evidence.store import History, HistoryError
+
+    db = db_path(args)
+    if not db.exists():
+        return None
+    today = dt.datetime.now(dt.UTC).date()
+    try:
+        with History.open(db) as history:
+            return tuple(compute_period(history, today - dt.timedelta(days=days - 1), today).chart_history())
+    except HistoryError:
+        return None
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)

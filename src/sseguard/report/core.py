@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ class RenderOptions:
     color: bool = False
     quiet: bool = False
     fail_on: str = "fail"
+    # Compliance over time from the scan history, ``(day, {status: streams})`` per scanned day, for the HTML chart.
+    history: tuple[tuple[dt.date, Mapping[str, int]], ...] | None = None
 
 
 @dataclass

@@ -401,5 +401,6 @@ def render_page(report: Report, history: History | None = None, title: str | Non
 
 
 def render(report: Report, options: RenderOptions | None = None) -> str:
-    """The report as a self-contained HTML page (the FORMATS entry; no history)."""
-    return render_page(report)
+    """The report as a self-contained HTML page, with the compliance chart when the options carry history."""
+    history = list(options.history) if options is not None and options.history else None
+    return render_page(report, history)
