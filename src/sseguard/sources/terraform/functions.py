@@ -15,8 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sseguard.model import Unknown
 from sseguard.sources.terraform.values import Computed, EvalError, collect_refs, first_unknown, to_text, type_name
 
@@ -432,6 +430,8 @@ def _transpose(m: Value) -> Value:
 
 
 def _yamldecode(text: Value) -> Value:
+    import yaml  # only configurations that call yamldecode pay for loading PyYAML
+
     source = _s(text)
     try:
         # aliases are refused: a few lines of them can stand for an exponential amount of data
