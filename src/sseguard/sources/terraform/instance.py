@@ -123,7 +123,7 @@ class ModuleInstance:
         if root == "module":
             if first is None:
                 raise EvalError("module must be followed by a call name")
-            return ModuleHandle(self, first, None, steps_indexed=False), 1
+            return ModuleHandle(self, first, None), 1
         if root == "data":
             if first is None or len(steps) < 2 or steps[1].kind != "attr":
                 raise EvalError("data must be followed by a type and a name")
@@ -603,11 +603,10 @@ _CONFIG_ATTRS: dict[str, tuple[str, ...]] = {
 class ModuleHandle:
     """``module.name`` (optionally ``[key]``): reading an output evaluates it in the child instance."""
 
-    def __init__(self, inst: ModuleInstance, name: str, key: str | int | None, steps_indexed: bool) -> None:
+    def __init__(self, inst: ModuleInstance, name: str, key: str | int | None) -> None:
         self.inst = inst
         self.name = name
         self.key = key
-        self.keyed = steps_indexed
 
     def get_attr(self, name: str) -> Value:
         child = self.inst.child(self.name, self.key)
@@ -626,7 +625,7 @@ class ModuleHandle:
             return key
         if not isinstance(key, str | int) or isinstance(key, bool):
             return Unknown(f"module.{self.name}[...]: the key is not known")
-        return ModuleHandle(self.inst, self.name, key, True)
+        return ModuleHandle(self.inst, self.name, key)
 
     def whole(self) -> Value:
         return Unknown(f"module.{self.name} as a whole value is not evaluated by sseguard")
