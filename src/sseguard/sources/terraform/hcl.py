@@ -308,7 +308,7 @@ _COLUMN0 = re.compile(
     rb"|(?P<other>[^ \t\r\n#/][^\n]*|/[^/*][^\n]*))$",
     re.M,
 )
-_LABEL = re.compile(rb'"([^"]*)"|([A-Za-z_][\w-]*)')
+_LABEL_TEXT = re.compile(r'"([^"]*)"|([A-Za-z_][\w-]*)')
 _GAP = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*)*")
 
 
@@ -350,12 +350,12 @@ def _split(file: SourceFile) -> list[Block] | None:
 
 
 def _chunk_block(file: SourceFile, m: re.Match[bytes], line: int, end_line: int, start: int, end: int) -> Block:
-    raw = m.group(3)
-    parts = raw.split(b'"')
-    if len(parts) % 2 and not b"".join(parts[0::2]).strip():  # only quoted labels, the formatted way
-        labels = tuple(p.decode("utf-8", "replace") for p in parts[1::2])
+    raw = m.group(3).decode("utf-8", "replace")
+    parts = raw.split('"')
+    if len(parts) % 2 and not "".join(parts[0::2]).strip():  # only quoted labels, the formatted way
+        labels = tuple(parts[1::2])
     else:
-        labels = tuple((g1 or g2).decode("utf-8", "replace") for g1, g2 in _LABEL.findall(raw))
+        labels = tuple(g1 or g2 for g1, g2 in _LABEL_TEXT.findall(raw))
     return Block(m.group(2).decode(), labels, file, line, end_line, _chunk=(start, end))
 
 
