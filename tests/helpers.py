@@ -12,6 +12,8 @@ import functools
 import io
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,8 @@ from typing import Any
 import jsonschema
 
 from sseguard import cli
+from sseguard.options import ScanOptions
+from sseguard.scan import scan_paths
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -121,3 +125,22 @@ def write(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+def scan_file(path: Path, region: str | None = None) -> dict[str, Any]:
+    """Scan one file through ``scan_paths`` in this process, paths shown relative to the repository; the report as
+    its JSON dict with an extra ``by_address``: every finding keyed by its resource address."""
+    report = scan_paths([path], ScanOptions(region=region, base=REPO)).to_dict()
+    report["by_address"] = {f["resource"]["address"]: f for f in report["findings"]}
+    return report
+
+
+def run_module(*args: str) -> tuple[int, dict[str, Any]]:
+    """Run ``python -m sseguard scan ARGS --format json --no-history`` in a subprocess from the repository root;
+    (exit code, report), the report checked against the schema and stderr free of tracebacks."""
+    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", *args, "--format", "json", "--no-history"],
+                          capture_output=True, text=True, cwd=REPO, check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    validate_report(report)
+    return done.returncode, report

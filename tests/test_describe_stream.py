@@ -3,40 +3,16 @@ from the AWS CLI talking to moto) and hand-written outputs for the shapes a live
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import pytest
 
-from sseguard.options import ScanOptions
-from sseguard.scan import scan_paths
+from helpers import run_module, scan_file
 from sseguard.sources import describe_stream, plan, state
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = REPO / "tests" / "fixtures" / "describe" / "real"
 HAND = REPO / "tests" / "fixtures" / "describe" / "hand"
-SCHEMA = REPO.parent / "shared" / "spec" / "report.schema.json"
-
-
-def scan(path: Path, region: str | None = None) -> dict[str, Any]:
-    """Scan one file in this process; the report as its JSON dict, findings keyed by address."""
-    report = scan_paths([path], ScanOptions(region=region, base=REPO)).to_dict()
-    report["by_address"] = {f["resource"]["address"]: f for f in report["findings"]}
-    return report
-
-
-def run_cli(*args: str) -> tuple[int, dict[str, Any]]:
-    """Run ``python -m sseguard scan ... --format json`` and validate its report against the schema."""
-    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", *args, "--format", "json", "--no-history"],
-                          capture_output=True, text=True, cwd=REPO, check=False)
-    assert "Traceback" not in done.stderr, done.stderr
-    report = json.loads(done.stdout)
-    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
-    return done.returncode, report
 
 
 # file -> (stream name, status, code, advisories, region, line of "StreamName")
@@ -52,7 +28,7 @@ REAL_EXPECTED = {
 @pytest.mark.parametrize("name", sorted(REAL_EXPECTED))
 def test_real_cli_output(name: str) -> None:
     stream, status, code, advisories, region, line = REAL_EXPECTED[name]
-    report = scan(REAL / name)
+    report = scan_file(REAL / name)
     assert [f["resource"]["address"] for f in report["findings"]] == [stream]
     finding = report["findings"][0]
     assert (finding["status"], finding["code"], finding["advisories"]) == (status, code, advisories)
@@ -65,7 +41,7 @@ def test_real_cli_output(name: str) -> None:
 
 
 def test_key_arn_facts_and_what_is_out_of_reach() -> None:
-    finding = scan(REAL / "describe-stream-summary.west.json")["findings"][0]
+    finding = scan_file(REAL / "describe-stream-summary.west.json")["findings"][0]
     evidence = finding["evidence"]
     assert evidence["source_facts"] == {
         "output": "StreamDescriptionSummary",
@@ -84,25 +60,25 @@ def test_key_arn_facts_and_what_is_out_of_reach() -> None:
 
 
 def test_updating_stream_carries_the_advisory() -> None:
-    finding = scan(HAND / "updating.json")["by_address"]["orders"]
+    finding = scan_file(HAND / "updating.json")["by_address"]["orders"]
     assert (finding["status"], finding["code"], finding["advisories"]) == ("pass", "KSSE000", ["KSSE022"])
     assert finding["source"]["line"] == 3
 
 
 def test_missing_encryption_type_is_unknown_never_none() -> None:
-    finding = scan(HAND / "no_encryption_field.json")["by_address"]["trimmed"]
+    finding = scan_file(HAND / "no_encryption_field.json")["by_address"]["trimmed"]
     assert (finding["status"], finding["code"]) == ("unknown", "KSSE020")
     assert finding["message"].startswith("the saved output for trimmed has no EncryptionType field")
 
 
 def test_kms_without_key_field_is_unknown() -> None:
-    finding = scan(HAND / "kms_without_keyid.json")["by_address"]["cut"]
+    finding = scan_file(HAND / "kms_without_keyid.json")["by_address"]["cut"]
     assert (finding["status"], finding["code"]) == ("unknown", "KSSE020")
     assert "no KeyId field" in finding["message"]
 
 
 def test_array_of_outputs_with_lines_and_a_bad_item() -> None:
-    report = scan(HAND / "several.json")
+    report = scan_file(HAND / "several.json")
     got = {a: (f["status"], f["code"], f["advisories"], f["source"]["line"], f["resource"]["region"])
            for a, f in report["by_address"].items()}
     assert got == {
@@ -119,13 +95,13 @@ def test_array_of_outputs_with_lines_and_a_bad_item() -> None:
 
 
 def test_region_option_for_an_output_without_arn() -> None:
-    legacy = scan(HAND / "several.json", region="ca-central-1")["by_address"]["legacy"]
+    legacy = scan_file(HAND / "several.json", region="ca-central-1")["by_address"]["legacy"]
     assert legacy["resource"]["region"] == "ca-central-1"
     assert legacy["resource"]["arn"] is None
 
 
 def test_bad_json_is_one_error_and_exit_2() -> None:
-    code, report = run_cli(str(HAND / "bad.json"))
+    code, report = run_module(str(HAND / "bad.json"))
     assert code == 2
     assert report["findings"] == [] and report["inputs"] == []
     assert report["errors"] == [{"location": "tests/fixtures/describe/hand/bad.json", "line": 4,
@@ -133,7 +109,7 @@ def test_bad_json_is_one_error_and_exit_2() -> None:
 
 
 def test_cli_report_is_valid() -> None:
-    code, report = run_cli(str(HAND / "several.json"), str(REAL / "describe-stream.keep.json"))
+    code, report = run_module(str(HAND / "several.json"), str(REAL / "describe-stream.keep.json"))
     assert code == 1
     assert report["summary"] == {"pass": 3, "fail": 2, "unknown": 0, "suppressed": 0}
 

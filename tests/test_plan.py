@@ -4,16 +4,12 @@ Terraform 1.11 and the AWS provider 5.100 against moto) and hand-written plans i
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
-from sseguard.options import ScanOptions
-from sseguard.scan import scan_paths
+from helpers import run_module, scan_file
 from sseguard.sources import file_sources, plan, state
 from sseguard.sources.tfjson_common import PLAN_SKIPPED, TerraformJsonError, load_terraform_json
 
@@ -22,24 +18,6 @@ FIXTURES = REPO / "tests" / "fixtures" / "plan"
 REAL = FIXTURES / "real" / "plan.json"
 CREATES = FIXTURES / "real" / "creates.json"
 HAND = FIXTURES / "hand"
-SCHEMA = REPO.parent / "shared" / "spec" / "report.schema.json"
-
-
-def scan(path: Path, region: str | None = None) -> dict[str, Any]:
-    """Scan one file in this process; the report as its JSON dict, findings keyed by address."""
-    report = scan_paths([path], ScanOptions(region=region, base=REPO)).to_dict()
-    report["by_address"] = {f["resource"]["address"]: f for f in report["findings"]}
-    return report
-
-
-def run_cli(*args: str) -> tuple[int, dict[str, Any]]:
-    """Run ``python -m sseguard scan ... --format json`` and validate its report against the schema."""
-    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", *args, "--format", "json", "--no-history"],
-                          capture_output=True, text=True, cwd=REPO, check=False)
-    assert "Traceback" not in done.stderr, done.stderr
-    report = json.loads(done.stdout)
-    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
-    return done.returncode, report
 
 
 # address -> (status, code, advisories, actions) for every stream of the real plan
@@ -70,7 +48,7 @@ REAL_EXPECTED = {
 
 @pytest.fixture(scope="module")
 def real() -> dict[str, Any]:
-    return scan(REAL)
+    return scan_file(REAL)
 
 
 @pytest.mark.parametrize("address", sorted(REAL_EXPECTED))
@@ -155,7 +133,7 @@ def test_provider_region_variable_is_read_from_the_plan(tmp_path: Path) -> None:
     data["variables"]["west_region"]["value"] = "eu-west-3"
     copy = tmp_path / "plan.json"
     copy.write_text(json.dumps(data))
-    by = scan(copy)["by_address"]
+    by = scan_file(copy)["by_address"]
     # both the new stream and its new key sit on provider aws.west, whose region is var.west_region
     new = by["aws_kinesis_stream.west_new"]
     assert (new["resource"]["region"], new["evidence"]["key"]["region"]) == ("eu-west-3", "eu-west-3")
@@ -165,7 +143,7 @@ def test_provider_region_variable_is_read_from_the_plan(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def creates() -> dict[str, Any]:
-    return scan(CREATES)
+    return scan_file(CREATES)
 
 
 def test_count_index_reference_picks_the_streams_own_key(creates: dict[str, Any]) -> None:
@@ -211,13 +189,13 @@ def test_provider_without_region_needs_region_option(creates: dict[str, Any]) ->
     assert finding["resource"]["region"] is None
     assert "pass --region" in finding["evidence"]["region"]["not_known"]
     assert "pass --region" in finding["evidence"]["key_checks_not_run"]["KSSE011"]
-    with_region = scan(CREATES, region="us-east-2")["by_address"]["aws_kinesis_stream.indexed[0]"]
+    with_region = scan_file(CREATES, region="us-east-2")["by_address"]["aws_kinesis_stream.indexed[0]"]
     assert with_region["resource"]["region"] == "us-east-2"
     assert "key_checks_not_run" not in with_region["evidence"]
 
 
 def test_case_insensitive_types_and_lines_of_a_pretty_plan() -> None:
-    by = scan(HAND / "case_insensitive.json")["by_address"]
+    by = scan_file(HAND / "case_insensitive.json")["by_address"]
     got = {a: (f["status"], f["code"], f["source"]["line"], f["resource"]["region"]) for a, f in by.items()}
     assert got == {
         "aws_kinesis_stream.lower_kms": ("pass", "KSSE000", 11, "eu-west-1"),
@@ -228,7 +206,7 @@ def test_case_insensitive_types_and_lines_of_a_pretty_plan() -> None:
 
 
 def test_plan_without_configuration_falls_back_on_planned_values() -> None:
-    report = scan(HAND / "no_configuration.json")
+    report = scan_file(HAND / "no_configuration.json")
     got = {a: (f["status"], f["code"], f["source"]["line"], f["resource"]["region"])
            for a, f in report["by_address"].items()}
     assert got == {
@@ -244,16 +222,16 @@ def test_plan_without_configuration_falls_back_on_planned_values() -> None:
 
 
 def test_cli_report_is_valid_and_exit_code_follows_findings() -> None:
-    code, report = run_cli(str(REAL))
+    code, report = run_module(str(REAL))
     assert code == 1
     assert len(report["findings"]) == len(REAL_EXPECTED)
-    code, report = run_cli(str(CREATES), "--region", "us-east-2")
+    code, report = run_module(str(CREATES), "--region", "us-east-2")
     assert code == 1
     assert report["summary"] == {"pass": 3, "fail": 3, "unknown": 1, "suppressed": 0}
 
 
 def test_bad_json_is_one_error_and_exit_2() -> None:
-    code, report = run_cli(str(HAND / "truncated.json"))
+    code, report = run_module(str(HAND / "truncated.json"))
     assert code == 2
     assert report["findings"] == [] and report["inputs"] == []
     assert len(report["errors"]) == 1
@@ -264,7 +242,7 @@ def test_bad_json_is_one_error_and_exit_2() -> None:
 
 
 def test_wrong_shape_is_one_error() -> None:
-    report = scan(HAND / "bad_shape.json")
+    report = scan_file(HAND / "bad_shape.json")
     assert [e["message"] for e in report["errors"]] == ["not a Terraform plan: resource_changes is not a list"]
     assert report["findings"] == []
 
@@ -311,11 +289,11 @@ def test_skipped_sections_give_the_same_plan_and_a_stray_key_falls_back(tmp_path
     tricky.write_text(json.dumps(data, separators=(",", ":")))
     _, parsed = load_terraform_json(tricky, plan=True)
     assert parsed["resource_changes"] == fast["resource_changes"]
-    assert {f["resource"]["address"] for f in scan(tricky)["findings"]} == set(REAL_EXPECTED)
+    assert {f["resource"]["address"] for f in scan_file(tricky)["findings"]} == set(REAL_EXPECTED)
 
 
 def test_odd_value_types_never_crash_and_never_pass() -> None:
-    report = scan(HAND / "odd_types.json")
+    report = scan_file(HAND / "odd_types.json")
     assert [e["message"] for e in report["errors"]] == [
         "resource_changes[2] is not a resource change",
         "aws_kinesis_stream.string_change: the plan gives no planned values (change.after) for this stream",

@@ -3,17 +3,12 @@ tests/fixtures/plan/generate.py) and a hand-written raw state for what the real 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
-from sseguard.options import ScanOptions
-from sseguard.scan import scan_paths
+from helpers import run_module, scan_file
 from sseguard.sources import describe_stream, file_sources, plan, state
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,24 +16,6 @@ FIXTURES = REPO / "tests" / "fixtures" / "state"
 RAW = FIXTURES / "real" / "terraform.tfstate"
 SHOW = FIXTURES / "real" / "show.json"
 HAND = FIXTURES / "hand" / "hand.tfstate"
-SCHEMA = REPO.parent / "shared" / "spec" / "report.schema.json"
-
-
-def scan(path: Path, region: str | None = None) -> dict[str, Any]:
-    """Scan one file in this process; the report as its JSON dict, findings keyed by address."""
-    report = scan_paths([path], ScanOptions(region=region, base=REPO)).to_dict()
-    report["by_address"] = {f["resource"]["address"]: f for f in report["findings"]}
-    return report
-
-
-def run_cli(*args: str) -> tuple[int, dict[str, Any]]:
-    """Run ``python -m sseguard scan ... --format json`` and validate its report against the schema."""
-    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", *args, "--format", "json", "--no-history"],
-                          capture_output=True, text=True, cwd=REPO, check=False)
-    assert "Traceback" not in done.stderr, done.stderr
-    report = json.loads(done.stdout)
-    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
-    return done.returncode, report
 
 
 # address -> (status, code, advisories, line in the raw state)
@@ -58,7 +35,7 @@ REAL_EXPECTED = {
 
 @pytest.fixture(scope="module", params=["raw", "show"])
 def real(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
-    return request.param, scan(RAW if request.param == "raw" else SHOW)
+    return request.param, scan_file(RAW if request.param == "raw" else SHOW)
 
 
 def test_every_stream_of_the_real_state(real: tuple[str, dict[str, Any]]) -> None:
@@ -96,7 +73,7 @@ def test_keys_in_the_same_state_are_resolved(real: tuple[str, dict[str, Any]]) -
 
 
 def test_hand_state_addresses_lines_and_verdicts() -> None:
-    report = scan(HAND)
+    report = scan_file(HAND)
     got = {a: (f["status"], f["code"], f["advisories"], f["source"]["line"], f["resource"]["region"])
            for a, f in report["by_address"].items()}
     assert got == {
@@ -111,22 +88,22 @@ def test_hand_state_addresses_lines_and_verdicts() -> None:
 
 
 def test_alias_in_a_module_resolves_to_its_key() -> None:
-    evidence = scan(HAND)["by_address"]['module.a["x"].aws_kinesis_stream.s["k"]']["evidence"]
+    evidence = scan_file(HAND)["by_address"]['module.a["x"].aws_kinesis_stream.s["k"]']["evidence"]
     assert evidence["key"]["declared_at"] == 'module.a["x"].aws_kms_alias.app -> module.a["x"].aws_kms_key.app'
     assert evidence["key"]["region"] == "us-west-2"
 
 
 def test_missing_encryption_type_is_unknown_not_none() -> None:
-    finding = scan(HAND, region="eu-north-1")["by_address"]["aws_kinesis_stream.old_provider"]
+    finding = scan_file(HAND, region="eu-north-1")["by_address"]["aws_kinesis_stream.old_provider"]
     assert finding["evidence"]["encryption_type"]["code"] == "KSSE020"
     assert "no encryption_type" in finding["message"]
     assert finding["resource"]["region"] == "eu-north-1"
 
 
 def test_cli_and_bad_state() -> None:
-    code, report = run_cli(str(RAW))
+    code, report = run_module(str(RAW))
     assert code == 1 and len(report["findings"]) == 10
-    code, report = run_cli(str(FIXTURES / "hand" / "truncated.tfstate"))
+    code, report = run_module(str(FIXTURES / "hand" / "truncated.tfstate"))
     assert code == 2
     assert report["inputs"] == [] and report["findings"] == []
     assert len(report["errors"]) == 1
