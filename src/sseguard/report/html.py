@@ -28,6 +28,7 @@ from sseguard.control.evaluate import evidence
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, Status
 from sseguard.report.core import RenderOptions, Report, remediation_of, severity
+from sseguard.report.markdown import location as location_text
 
 History = Sequence[tuple[dt.date, Mapping[str, int]]]
 
@@ -167,16 +168,6 @@ def summary_section(report: Report) -> str:
     listing = (f"<details><summary>{len(report.inputs)} input{'s' if len(report.inputs) != 1 else ''} read</summary>"
                f"<ul>{inputs}</ul></details>") if report.inputs else '<p class="muted">No input was read.</p>'
     return f'<section id="summary"><h2>Summary</h2><div class="cards">{"".join(cards)}</div>{listing}</section>'
-
-
-def location_text(f: Finding) -> str:
-    """Where a stream is: ``file:line``, or the account and region of a live stream."""
-    loc = f.stream.location
-    if loc.path:
-        return f"{loc.path}:{loc.line}" if loc.line else loc.path
-    region = f.stream.region if isinstance(f.stream.region, str) else None
-    parts = [p for p in (f.stream.account, region) if p]
-    return "/".join(parts) if parts else loc.kind.value
 
 
 def _fact_html(value: Any) -> str:

@@ -52,7 +52,8 @@ def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
 
 
 def location(f: Finding) -> str:
-    """Where a stream is, as shown: ``file:line``, ``account/region`` for live streams, or the source kind."""
+    """Where a stream is, as plain text (the HTML report shows the same): ``file:line``, ``account/region`` for live
+    streams, or the source kind."""
     loc = f.stream.location
     if loc.path:
         return f"{loc.path}:{loc.line}" if loc.line else loc.path
