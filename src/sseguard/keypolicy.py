@@ -191,12 +191,9 @@ def _statement(item: object, label: str) -> _Statement | None:
 
 
 def _principals(item: Mapping[str, Any]) -> _Principals:
-    has_principal, has_not = "Principal" in item, "NotPrincipal" in item
-    if has_principal == has_not:
-        raise _Malformed("it needs exactly one of Principal and NotPrincipal")
-    value = item["Principal"] if has_principal else item["NotPrincipal"]
-    ids = _principal_ids(value, "Principal" if has_principal else "NotPrincipal")
-    if has_not:
+    field, value, negated = _either(item, "Principal")
+    ids = _principal_ids(value, field)
+    if negated:
         # NotPrincipal "*" spares everyone, so the statement is about nobody.
         return _Principals("only") if ids is None else _Principals("except", ids)
     return _Principals("all") if ids is None else _Principals("only", ids)
@@ -231,15 +228,9 @@ def _principal_id(prefix: str, name: str) -> str:
 
 
 def _covered_actions(item: Mapping[str, Any]) -> frozenset[str]:
-    has_action, has_not = "Action" in item, "NotAction" in item
-    if has_action == has_not:
-        raise _Malformed("it needs exactly one of Action and NotAction")
-    field = "Action" if has_action else "NotAction"
-    patterns = _strings(item[field], field)
-    if not patterns:
-        raise _Malformed(f"{field} is empty")
+    patterns, negated = _listed(item, "Action")
     matched = {a for a in DATA_PLANE_ACTIONS if any(_action_pattern(p).fullmatch(a) for p in patterns)}
-    return frozenset(matched if has_action else set(DATA_PLANE_ACTIONS) - matched)
+    return frozenset(set(DATA_PLANE_ACTIONS) - matched if negated else matched)
 
 
 @lru_cache(maxsize=256)
@@ -251,16 +242,10 @@ def _action_pattern(pattern: str) -> re.Pattern[str]:
 
 def _applies_to_key(item: Mapping[str, Any]) -> bool:
     """Whether the statement's resources take in this key. In a key policy ``*`` means the key itself."""
-    has_resource, has_not = "Resource" in item, "NotResource" in item
-    if has_resource == has_not:
-        raise _Malformed("it needs exactly one of Resource and NotResource")
-    field = "Resource" if has_resource else "NotResource"
-    values = _strings(item[field], field)
-    if not values:
-        raise _Malformed(f"{field} is empty")
+    values, negated = _listed(item, "Resource")
     # The key's own ARN is not known here, so any value that can name a KMS key is taken to name this one.
     names_key = any(_may_name_kms_key(v) for v in values)
-    return names_key if has_resource else not names_key
+    return not names_key if negated else names_key
 
 
 def _may_name_kms_key(value: str) -> bool:
@@ -269,6 +254,25 @@ def _may_name_kms_key(value: str) -> bool:
         return True
     literal = re.split(r"[*?]", value, maxsplit=1)
     return len(literal) == 2 and "arn:aws:kms:".startswith(literal[0])
+
+
+def _either(item: Mapping[str, Any], name: str) -> tuple[str, object, bool]:
+    """An IAM element that comes in two forms (``Action``/``NotAction``...): the one field the statement uses, its
+    value, and whether it is the ``Not`` form."""
+    has, has_not = name in item, f"Not{name}" in item
+    if has == has_not:
+        raise _Malformed(f"it needs exactly one of {name} and Not{name}")
+    field = f"Not{name}" if has_not else name
+    return field, item[field], has_not
+
+
+def _listed(item: Mapping[str, Any], name: str) -> tuple[list[str], bool]:
+    """A two-form element whose value is a string or a non-empty list of strings: the strings, and the ``Not`` form."""
+    field, value, negated = _either(item, name)
+    values = _strings(value, field)
+    if not values:
+        raise _Malformed(f"{field} is empty")
+    return values, negated
 
 
 def _strings(value: object, field: str) -> list[str]:
