@@ -303,3 +303,17 @@ def test_odd_value_types_never_crash_and_never_pass() -> None:
     odd = report["by_address"]["aws_kinesis_stream.odd"]
     assert (odd["status"], odd["code"]) == ("unknown", "KSSE020")
     assert odd["message"].startswith("the plan gives kms_key_id of aws_kinesis_stream.odd as 5, not a key reference")
+
+
+def test_a_known_key_value_names_its_key_over_the_configuration_reference(tmp_path: Path) -> None:
+    # after apply the plan knows the exact key ARN; the configuration reference (here aws_kms_key.existing) is only
+    # a guess at the instance, so the value decides which key's facts are checked
+    data = json.loads(REAL.read_text())
+    changes = {rc["address"]: rc for rc in data["resource_changes"]}
+    off_arn = changes["aws_kms_key.off"]["change"]["after"]["arn"]
+    changes["aws_kinesis_stream.keep"]["change"]["after"]["kms_key_id"] = off_arn
+    copy = tmp_path / "plan.json"
+    copy.write_text(json.dumps(data))
+    keep = scan_file(copy)["by_address"]["aws_kinesis_stream.keep"]
+    assert (keep["status"], keep["code"]) == ("fail", "KSSE014")
+    assert keep["evidence"]["key"]["declared_at"] == "aws_kms_key.off"

@@ -464,11 +464,12 @@ class _PlanReader:
                            "scan the Terraform configuration or the state instead"), None
         if not value.strip():
             return value, None
-        if referenced is not None:
-            return value, _with_reference(referenced[1], value)
+        # a known value names its key exactly; the configuration reference is only a guess at the instance
         facts, alias = self.key_index.find(value)
         if facts is not None:
             return value, key_from_facts(value, facts, alias)
+        if referenced is not None:
+            return value, _with_reference(referenced[1], value)
         return value, literal_key(value, region, f"key {value} is not declared in this plan; scan live with "
                                                  "sseguard aws to check it")
 
