@@ -1,7 +1,6 @@
 """A first user's attempts to break `sseguard scan` from the command line (python -m sseguard in a subprocess).
 
-Each test here records a problem found that way and the behaviour a user needs instead; they are strict xfails
-until the problem is fixed, so the suite stays green and a fix shows up as an XPASS to turn into a plain test.
+Each test here records a problem found that way and the behaviour a user needs instead.
 """
 
 from __future__ import annotations
@@ -47,8 +46,6 @@ def report_of(stdout: bytes) -> dict[str, Any]:
     return report
 
 
-@pytest.mark.xfail(strict=True, reason="a non-UTF-8 file name is written as a raw byte (0xe9) into the JSON report, "
-                                       "so the report is not valid UTF-8 and json.loads of it fails")
 def test_json_report_is_utf8_when_a_file_name_is_not(tmp_path: Path) -> None:
     folder = latin1_named_tree(tmp_path)
     result = sseguard("scan", "--no-history", ".", "--format", "json", cwd=folder)
@@ -58,8 +55,6 @@ def test_json_report_is_utf8_when_a_file_name_is_not(tmp_path: Path) -> None:
         ("aws_kinesis_stream.plain", "fail", "KSSE002", 1)]
 
 
-@pytest.mark.xfail(strict=True, reason="sarif output of a tree with a non-UTF-8 file name stops with exit 2 and "
-                                       "\"sseguard: error: sarif: 'utf-8' codec can't encode character '\\udce9'\"")
 def test_sarif_report_is_written_when_a_file_name_is_not_utf8(tmp_path: Path) -> None:
     folder = latin1_named_tree(tmp_path)
     result = sseguard("scan", "--no-history", ".", "--format", "sarif", cwd=folder)
@@ -69,8 +64,6 @@ def test_sarif_report_is_written_when_a_file_name_is_not_utf8(tmp_path: Path) ->
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["KSSE002"]
 
 
-@pytest.mark.xfail(strict=True, reason="a stream the plan creates but gives no planned values for is only an input "
-                                       "error: no finding, '0 streams', and exit 0 even with --fail-on unknown")
 def test_plan_stream_without_planned_values_is_unknown() -> None:
     result = sseguard("scan", "--no-history", "plan_change_null.json", "--format", "json", "--fail-on", "unknown",
                       cwd=ACCEPTANCE)
@@ -80,8 +73,6 @@ def test_plan_stream_without_planned_values_is_unknown() -> None:
     assert result.returncode == 1
 
 
-@pytest.mark.xfail(strict=True, reason="a path named twice (or a file and its folder) is scanned twice: the same "
-                                       "stream is reported, counted and recorded in the history twice")
 @pytest.mark.parametrize("paths", [("main.tf", "main.tf"), (".", "main.tf"), (".", "./")])
 def test_a_stream_named_twice_on_the_command_line_is_one_finding(paths: tuple[str, str]) -> None:
     result = sseguard("scan", "--no-history", *paths, "--format", "json", cwd=ACCEPTANCE / "twice")
@@ -91,11 +82,33 @@ def test_a_stream_named_twice_on_the_command_line_is_one_finding(paths: tuple[st
             for f in report["findings"]] == [("aws_kinesis_stream.once", "fail", "KSSE002", "main.tf", 1)]
 
 
-@pytest.mark.xfail(strict=True, reason="--output yaml=r.yaml is taken as the path 'yaml=r.yaml': the error reads "
-                                       "'cannot write yaml=...: No such file or directory', not the format")
+def test_a_folder_named_before_its_parent_and_a_linked_copy_are_read_once(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(ACCEPTANCE / "twice", tree / "sub")
+    shutil.copyfile(ACCEPTANCE / "plan_change_null.json", tree / "plan.json")
+    (tree / "link").symlink_to(tree / "sub")
+    result = sseguard("scan", "--no-history", "sub", "plan.json", ".", "--format", "json", cwd=tree)
+    report = report_of(result.stdout)
+    assert [(f["resource"]["address"], f["code"], f["source"]["path"]) for f in report["findings"]] == [
+        ("aws_kinesis_stream.a", "KSSE020", "plan.json"), ("aws_kinesis_stream.once", "KSSE002", "sub/main.tf")]
+
+
+def test_a_terminal_that_cannot_show_a_file_name_gets_escapes(tmp_path: Path) -> None:
+    folder = tmp_path / "names"
+    folder.mkdir()
+    shutil.copyfile(ACCEPTANCE / "stream_none.tf", folder / "café.tf")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_")} | {"PYTHONIOENCODING": "ascii"}
+    result = subprocess.run([sys.executable, "-m", "sseguard", "scan", "--no-history", "."], cwd=folder, env=env,
+                            capture_output=True, timeout=60, check=False)
+    assert (result.returncode, result.stderr) == (1, b"")
+    assert result.stdout.splitlines()[0] == b"caf\\xe9.tf"
+
+
 def test_output_with_an_unknown_format_names_the_format(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     result = sseguard("scan", "--no-history", ACCEPTANCE / "twice", "--output", "yaml=out/r.yaml", cwd=tmp_path)
     assert result.returncode == 2
     stderr = result.stderr.decode("utf-8")
-    assert "unknown format 'yaml'" in stderr or "format 'yaml'" in stderr, stderr
+    assert stderr == ("sseguard: error: --output yaml=out/r.yaml: unknown format 'yaml'; known: asff, csv, html, "
+                      "json, junit, markdown, sarif, text\n")
+    assert not (tmp_path / "out" / "r.yaml").exists()

@@ -294,12 +294,14 @@ def test_skipped_sections_give_the_same_plan_and_a_stray_key_falls_back(tmp_path
 
 def test_odd_value_types_never_crash_and_never_pass() -> None:
     report = scan_file(HAND / "odd_types.json")
-    assert [e["message"] for e in report["errors"]] == [
-        "resource_changes[2] is not a resource change",
-        "aws_kinesis_stream.string_change: the plan gives no planned values (change.after) for this stream",
-    ]
-    # a resource whose type is not a string is not a stream; a kms_key_id that is not a string is unknown
-    assert list(report["by_address"]) == ["aws_kinesis_stream.odd"]
+    assert [e["message"] for e in report["errors"]] == ["resource_changes[2] is not a resource change"]
+    # a resource whose type is not a string is not a stream; a kms_key_id that is not a string is unknown, and so
+    # is a stream whose change holds no planned values
+    assert list(report["by_address"]) == ["aws_kinesis_stream.string_change", "aws_kinesis_stream.odd"]
+    no_values = report["by_address"]["aws_kinesis_stream.string_change"]
+    assert (no_values["status"], no_values["code"], no_values["source"]["line"]) == ("unknown", "KSSE020", 6)
+    assert no_values["message"].startswith("the plan gives no planned values (change.after) for "
+                                           "aws_kinesis_stream.string_change")
     odd = report["by_address"]["aws_kinesis_stream.odd"]
     assert (odd["status"], odd["code"]) == ("unknown", "KSSE020")
     assert odd["message"].startswith("the plan gives kms_key_id of aws_kinesis_stream.odd as 5, not a key reference")

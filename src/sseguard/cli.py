@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from sseguard.report.core import FAIL_ON_LEVELS
 from sseguard.scan import scan_paths
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+_FORMAT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
 class UsageError(Exception):
@@ -49,18 +51,21 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
 
 def emit_report(report: Report, args: argparse.Namespace) -> int:
     """Write the report in every requested format and return the exit code it calls for."""
-    cli_evidence.record_run(report, args, args.command, getattr(args, "paths", None) or [])
     targets: list[tuple[str, str | None]] = []
     redirected = False  # a plain --output PATH takes the main report off stdout
     for spec in args.output:
         fmt, sep, path = spec.partition("=")
         if sep and fmt in FORMATS:
             targets.append((fmt, path))
+        elif sep and _FORMAT_NAME.fullmatch(fmt):
+            # A word before '=' is a format the user meant, not part of a file name (write ./a=b for that).
+            raise UsageError(f"--output {spec}: unknown format {fmt!r}; known: {', '.join(sorted(FORMATS))}")
         else:
             targets.append((args.format or _format_from_suffix(spec), spec))
             redirected = True
     if not redirected:
         targets.append((args.format or "text", None))
+    cli_evidence.record_run(report, args, args.command, getattr(args, "paths", None) or [])
     history = cli_evidence.recent_history(args) if any(fmt == "html" for fmt, _ in targets) else None
     for fmt, path in targets:
         color = path is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -160,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    # A terminal whose encoding cannot show a file name or message (PYTHONIOENCODING=ascii, an old locale) gets
+    # escapes instead of an encoding error halfway through the report.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

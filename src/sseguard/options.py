@@ -34,4 +34,13 @@ class ScanOptions:
         full = os.path.abspath(path)
         prefix = self._base_prefix
         shown = full[len(prefix):] if full.startswith(prefix) else full
-        return shown.replace(os.sep, "/")
+        return printable(shown.replace(os.sep, "/"))
+
+
+def printable(name: str) -> str:
+    """A file name as text every report format can hold.
+
+    On POSIX a name is bytes; Python hands the bytes that are not UTF-8 over as lone surrogates, which JSON and
+    SARIF writers cannot encode. They are shown as ``\\xNN`` escapes so the name stays recognisable and unique.
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sseguard.control import evaluate
 from sseguard.model import Finding, InputError, SourceResult, Stream
-from sseguard.options import ScanOptions
+from sseguard.options import ScanOptions, printable
 from sseguard.report.core import Report
 from sseguard.sources import file_sources, terraform
 from sseguard.suppressions import apply
@@ -28,27 +28,42 @@ def judge(streams: Iterable[Stream], options: ScanOptions) -> list[Finding]:
 
 
 def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
-    """Scan files and folders as ``sseguard scan`` does and return the report."""
+    """Scan files and folders as ``sseguard scan`` does and return the report.
+
+    Every file is read once, however it is reached: a path named twice, a file and its folder, or a folder
+    through a symlink all give one finding per stream.
+    """
     result = SourceResult()
     tf_dirs: list[Path] = []
     tf_files: list[Path] = []
-    data_files: list[tuple[Path, bool]] = []  # (file, named on the command line)
+    data_files: dict[str, tuple[Path, bool]] = {}  # real path -> (file, named on the command line)
+    seen_dirs: set[str] = set()
     for path in paths:
         if not path.exists():
-            result.errors.append(InputError(str(path), "no such file or folder"))
+            result.errors.append(InputError(printable(str(path)), "no such file or folder"))
         elif path.is_dir():
-            _discover(path, tf_dirs, data_files, result)
+            _discover(path, tf_dirs, data_files, seen_dirs, result)
         elif terraform.is_terraform_file(path):
             tf_files.append(path)
         else:
-            data_files.append((path, True))
+            data_files[os.path.realpath(path)] = (path, True)
     if tf_dirs:
         result.extend(_guarded(partial(terraform.load_tree, tf_dirs, options), "the Terraform modules"))
-    for file in tf_files:
+    for file in _unique_files(tf_files, seen_dirs):
         result.extend(_guarded(partial(terraform.load_single_file, file, options), options.display_path(file)))
-    for file, explicit in data_files:
+    for file, explicit in data_files.values():
         result.extend(_guarded(partial(_load_data_file, file, explicit, options), options.display_path(file)))
     return Report(judge(result.streams, options), result.inputs, result.errors)
+
+
+def _unique_files(files: list[Path], module_dirs: set[str]) -> list[Path]:
+    """Terraform files named on their own, less repeats and those whose folder is already scanned whole."""
+    unique: dict[str, Path] = {}
+    for file in files:
+        real = os.path.realpath(file)
+        if os.path.dirname(real) not in module_dirs:
+            unique.setdefault(real, file)
+    return list(unique.values())
 
 
 def _guarded(load: Callable[[], SourceResult], what: str) -> SourceResult:
@@ -65,17 +80,21 @@ def _guarded(load: Callable[[], SourceResult], what: str) -> SourceResult:
 
 
 def _discover(
-    root: Path, tf_dirs: list[Path], data_files: list[tuple[Path, bool]], result: SourceResult
+    root: Path,
+    tf_dirs: list[Path],
+    data_files: dict[str, tuple[Path, bool]],
+    seen: set[str],
+    result: SourceResult,
 ) -> None:
     """Walk a folder: every folder holding .tf files is a module; other data files are sniffed later.
 
     Symlinked folders are followed once (by real path), so a link loop ends; hidden folders and the
-    ``.terraform`` cache are skipped (the Terraform source reads module copies from it on its own).
+    ``.terraform`` cache are skipped (the Terraform source reads module copies from it on its own). ``seen``
+    holds the real paths of folders already walked, across every root named on the command line.
     """
-    seen: set[str] = set()
 
     def on_error(err: OSError) -> None:
-        result.errors.append(InputError(str(err.filename or root), f"cannot read folder: {err.strerror}"))
+        result.errors.append(InputError(printable(str(err.filename or root)), f"cannot read folder: {err.strerror}"))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
         real = os.path.realpath(dirpath)
@@ -91,7 +110,7 @@ def _discover(
             if terraform.is_terraform_file(file):
                 has_tf = True
             elif name.lower().endswith(_DATA_SUFFIXES) and not name.startswith("."):
-                data_files.append((file, False))
+                data_files.setdefault(os.path.realpath(file), (file, False))
         if has_tf:
             tf_dirs.append(here)
 

@@ -354,24 +354,29 @@ class _PlanReader:
 
     def streams(self) -> list[Stream]:
         out: list[Stream] = []
-        wanted: list[_Planned] = []
-        for p in self.planned:
-            if p.rtype != STREAM_TYPE or p.extra["mode"] != "managed" or set(p.actions) in _SKIPPED_ACTIONS:
-                continue
-            if p.extra["has_after"]:
-                wanted.append(p)
-            else:
-                self.errors.append(InputError(self.shown, f"{p.address}: the plan gives no planned values "
-                                                          "(change.after) for this stream"))
+        wanted = [p for p in self.planned if p.rtype == STREAM_TYPE and p.extra["mode"] == "managed"
+                  and set(p.actions) not in _SKIPPED_ACTIONS]
         lines = self._lines([p.address for p in wanted])
         for planned in wanted:
+            line = lines.get(planned.address)
+            if not planned.extra["has_after"]:
+                out.append(self._stream_without_values(planned, line))
+                continue
             try:
-                out.append(self._stream(planned, lines.get(planned.address)))
+                out.append(self._stream(planned, line))
             except (TypeError, ValueError, AttributeError, KeyError) as err:
                 # A shape no Terraform writes; the stream is reported as unreadable and the scan goes on.
-                self.errors.append(InputError(self.shown, f"cannot read {planned.address}: {err}",
-                                              lines.get(planned.address)))
+                self.errors.append(InputError(self.shown, f"cannot read {planned.address}: {err}", line))
         return out
+
+    def _stream_without_values(self, planned: _Planned, line: int | None) -> Stream:
+        """A stream the plan changes but gives no planned values for (change.after is null or missing): nothing
+        about its encryption can be read, so it is judged unknown rather than dropped."""
+        why = Unknown(f"the plan gives no planned values (change.after) for {planned.address}",
+                      "save the plan again with terraform show -json, or scan the configuration or the state")
+        return Stream(address=planned.address, resource_type=STREAM_TYPE, location=Location(KIND, self.shown, line),
+                      encryption_type=why, region=self._region_of(planned), importing=planned.importing,
+                      facts={"actions": list(planned.actions), "after": None})
 
     def _lines(self, addresses: list[str]) -> dict[str, int]:
         if not addresses:
