@@ -155,8 +155,8 @@ def test_report_formats_and_outputs(tmp_path: Path) -> None:
     assert "| `aws_kinesis_stream.b` | terraform main.tf | `F.P` | no | 1 | 1 | pass KSSE000 | " \
            "2025-03-03T09:00:00Z | 2d |" in md.stdout.splitlines()
     csv_out = sseguard("evidence", "report", *period, "--format", "csv")
-    assert csv_out.stdout.splitlines()[0] == ("control,address,resource_type,source_kind,location,date,day_status,"
-                                              "code,observations")
+    assert csv_out.stdout.splitlines()[0] == ("control,address,resource_type,source_kind,location,from,to,days,"
+                                              "day_status,code,observations")
     assert len(csv_out.stdout.splitlines()) == 1 + 2 * 3
     page = tmp_path / "period.html"
     done = sseguard("evidence", "report", *period, "-o", page)
@@ -210,6 +210,31 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     backwards = sseguard("evidence", "report", "--from", "2025-03-03", "--to", "2025-03-01", "--db", db)
     assert (backwards.returncode, backwards.stderr) == (2, "sseguard: error: --to 2025-03-01 is before --from "
                                                            "2025-03-03\n")
+    today = dt.datetime.now(dt.UTC).date()
+    future = sseguard("evidence", "report", "--from", today + dt.timedelta(days=2), "--db", db)
+    assert (future.returncode, future.stderr) == (2, f"sseguard: error: --from {today + dt.timedelta(days=2)} is "
+                                                     f"after today ({today} UTC): there is no history for it yet\n")
+    # a typo'd century is refused at once instead of building a timeline of 400,000 days per stream
+    huge = sseguard("evidence", "bundle", "--from", "1900-01-01", "--to", "2000-01-01", "--db", db, "-o",
+                    tmp_path / "e.zip")
+    assert (huge.returncode, huge.stderr) == (2, "sseguard: error: the period 1900-01-01 to 2000-01-01 is 36525 "
+                                                 "days; one report covers at most 3660 (ten years): split it into "
+                                                 "shorter periods\n")
+    assert not (tmp_path / "e.zip").exists()
+
+
+def test_a_period_running_past_today_ends_today(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite3"
+    fixed_history(db)
+    today = dt.datetime.now(dt.UTC).date()
+    start = today - dt.timedelta(days=9)
+    done = sseguard("evidence", "report", "--from", start, "--to", "2999-12-31", "--db", db, "--format", "json")
+    assert done.returncode == 0
+    assert done.stderr == f"sseguard: note: --to 2999-12-31 is after today; the period ends today ({today} UTC)\n"
+    data = json.loads(done.stdout)
+    assert data["period"] == {"from": start.isoformat(), "to": today.isoformat(), "days": 10, "timezone": "UTC"}
+    # the fixed history holds runs from 2025 only, so every day of this period is one gap
+    assert data["coverage"]["gap_ranges"] == [{"from": start.isoformat(), "to": today.isoformat(), "days": 10}]
 
 
 def test_the_scan_html_report_charts_compliance_over_time_from_the_history(tmp_path: Path) -> None:

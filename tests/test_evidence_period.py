@@ -76,25 +76,33 @@ def test_timelines_take_the_last_status_of_each_day_and_show_gaps(period: tuple[
     assert list(streams) == ["aws_kinesis_stream.a", "aws_kinesis_stream.b", "aws_kinesis_stream.c",
                              "aws_kinesis_stream.d"]
 
-    def line(address: str) -> list[tuple[str, str, str | None, int]]:
-        return [(c["date"], c["status"], c["code"], c["observations"])  # type: ignore[index]
+    def line(address: str) -> list[tuple[str, str, str, str | None, int]]:
+        return [(c["from"], c["to"], c["status"], c["code"], c["observations"])  # type: ignore[index]
                 for c in streams[address]["timeline"]]  # type: ignore[attr-defined]
 
     assert line("aws_kinesis_stream.b") == [
-        ("2025-03-01", "fail", "KSSE001", 1), ("2025-03-02", "pass", "KSSE000", 2),
-        ("2025-03-03", "fail", "KSSE002", 1), ("2025-03-04", "not-scanned", None, 0),
-        ("2025-03-05", "pass", "KSSE000", 1), ("2025-03-06", "not-scanned", None, 0),
-        ("2025-03-07", "pass", "KSSE000", 1)]
-    assert [s for _, s, _, _ in line("aws_kinesis_stream.d")] == [
-        "not-seen", "not-seen", "not-seen", "not-scanned", "fail", "not-scanned", "pass"]
-    assert [s for _, s, _, _ in line("aws_kinesis_stream.c")] == [
-        "suppressed", "suppressed", "suppressed", "not-scanned", "suppressed", "not-scanned", "fail"]
+        ("2025-03-01", "2025-03-01", "fail", "KSSE001", 1), ("2025-03-02", "2025-03-02", "pass", "KSSE000", 2),
+        ("2025-03-03", "2025-03-03", "fail", "KSSE002", 1), ("2025-03-04", "2025-03-04", "not-scanned", None, 0),
+        ("2025-03-05", "2025-03-05", "pass", "KSSE000", 1), ("2025-03-06", "2025-03-06", "not-scanned", None, 0),
+        ("2025-03-07", "2025-03-07", "pass", "KSSE000", 1)]
+    # consecutive days that ended alike are one span, its observations summed
+    assert line("aws_kinesis_stream.d") == [
+        ("2025-03-01", "2025-03-03", "not-seen", None, 0), ("2025-03-04", "2025-03-04", "not-scanned", None, 0),
+        ("2025-03-05", "2025-03-05", "fail", "KSSE002", 1), ("2025-03-06", "2025-03-06", "not-scanned", None, 0),
+        ("2025-03-07", "2025-03-07", "pass", "KSSE000", 1)]
+    assert [(first, last, status) for first, last, status, _, _ in line("aws_kinesis_stream.c")] == [
+        ("2025-03-01", "2025-03-03", "suppressed"), ("2025-03-04", "2025-03-04", "not-scanned"),
+        ("2025-03-05", "2025-03-05", "suppressed"), ("2025-03-06", "2025-03-06", "not-scanned"),
+        ("2025-03-07", "2025-03-07", "fail")]
+    assert streams["aws_kinesis_stream.c"]["timeline"][0]["observations"] == 4  # type: ignore[index]
     a = streams["aws_kinesis_stream.a"]
     # Passing every day it was scanned is not compliant all period: two days had no scan.
     assert a["compliant_all_period"] is False
     assert a["day_counts"] == {"pass": 5, "fail": 0, "unknown": 0, "suppressed": 0, "not-seen": 0, "not-scanned": 2}
     data = report.to_dict()
-    assert data["coverage"] == {"days_scanned": 5, "days_without_scan": 2, "gap_days": ["2025-03-04", "2025-03-06"]}
+    assert data["coverage"] == {"days_scanned": 5, "days_without_scan": 2, "gap_days": ["2025-03-04", "2025-03-06"],
+                                "gap_ranges": [{"from": "2025-03-04", "to": "2025-03-04", "days": 1},
+                                               {"from": "2025-03-06", "to": "2025-03-06", "days": 1}]}
     assert [(d["date"], d["runs"], d["pass"], d["fail"], d["suppressed"], d["not-seen"], d["not-scanned"])
             for d in data["days"]] == [
         ("2025-03-01", 1, 1, 1, 1, 1, 0), ("2025-03-02", 2, 2, 0, 1, 1, 0), ("2025-03-03", 1, 1, 1, 1, 1, 0),
@@ -157,6 +165,8 @@ def test_a_period_with_no_runs_is_all_gaps(tmp_path: Path) -> None:
     data = report.to_dict()
     assert data["streams"] == [] and data["runs"] == []
     assert data["coverage"]["gap_days"] == ["2025-01-01", "2025-01-02", "2025-01-03"]
+    assert data["coverage"]["gap_ranges"] == [{"from": "2025-01-01", "to": "2025-01-03", "days": 3}]
+    assert "days without a scan: 2025-01-01 to 2025-01-03 (3 days). A day" in render_markdown(report)
     with pytest.raises(ValueError, match="the period ends"), History.open(db) as history:
         compute_period(history, END, START)
 
@@ -193,15 +203,16 @@ def test_markdown(period: tuple[PeriodReport, dict[str, str]]) -> None:
     assert f"| 2025-03-02T18:00:00Z | {ids['d2pm']} | scan | infra |  | 3 |" in lines
 
 
-def test_csv_has_one_row_per_stream_and_day(period: tuple[PeriodReport, dict[str, str]]) -> None:
+def test_csv_has_one_row_per_stream_and_span_of_days(period: tuple[PeriodReport, dict[str, str]]) -> None:
     report, _ = period
     rows = list(csv.DictReader(io.StringIO(render_csv(report))))
-    assert len(rows) == 4 * 7
+    assert len(rows) == sum(len(s.timeline) for s in report.streams) == 22
     assert rows[0] == {"control": "kinesis_stream_server_side_encryption_enabled", "address": "aws_kinesis_stream.a",
                        "resource_type": "aws_kinesis_stream", "source_kind": "terraform", "location": "main.tf",
-                       "date": "2025-03-01", "day_status": "pass", "code": "KSSE000", "observations": "1"}
-    b = [(r["date"], r["day_status"], r["code"]) for r in rows if r["address"] == "aws_kinesis_stream.b"]
-    assert b[2:4] == [("2025-03-03", "fail", "KSSE002"), ("2025-03-04", "not-scanned", "")]
+                       "from": "2025-03-01", "to": "2025-03-03", "days": "3", "day_status": "pass",
+                       "code": "KSSE000", "observations": "4"}
+    b = [(r["from"], r["to"], r["day_status"], r["code"]) for r in rows if r["address"] == "aws_kinesis_stream.b"]
+    assert b[2:4] == [("2025-03-03", "2025-03-03", "fail", "KSSE002"), ("2025-03-04", "2025-03-04", "not-scanned", "")]
 
 
 def test_json_round_trips(period: tuple[PeriodReport, dict[str, str]]) -> None:
@@ -241,10 +252,13 @@ def test_html_is_self_contained_and_shows_gaps(period: tuple[PeriodReport, dict[
     page = render_html(report)
     parser = _Cells()
     parser.feed(page)
-    # Four streams of seven days, then the legend's six swatches (no titles).
-    assert parser.titles[7:14] == ["2025-03-01: fail KSSE001", "2025-03-02: pass KSSE000", "2025-03-03: fail KSSE002",
+    # One bar per span of days: stream a's five, then b's seven days that each differ from the day before.
+    assert parser.titles[5:12] == ["2025-03-01: fail KSSE001", "2025-03-02: pass KSSE000", "2025-03-03: fail KSSE002",
                                    "2025-03-04: not-scanned", "2025-03-05: pass KSSE000", "2025-03-06: not-scanned",
                                    "2025-03-07: pass KSSE000"]
+    assert parser.titles[0] == "2025-03-01 to 2025-03-03 (3 days): pass KSSE000"
+    # three days of 12 px with the 1 px gaps between them
+    assert 'width:38px" title="2025-03-01 to 2025-03-03 (3 days): pass KSSE000"' in page
     assert parser.ids["coverage"].startswith("Coverage: 5 of 7 days scanned; days without a scan: 2025-03-04, "
                                              "2025-03-06.")
     assert parser.ids["integrity"].startswith("History: 8 runs, 35 rows, hash chain intact")

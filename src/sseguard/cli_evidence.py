@@ -121,10 +121,26 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
+# Ten years of days: longer than any audit period, short enough that a report of every stream's every day stays
+# in memory and on a page; a typo like --from 1900-01-01 is caught here instead of filling the machine's memory.
+MAX_PERIOD_DAYS = 3660
+
+
 def _period(args: argparse.Namespace) -> tuple[dt.date, dt.date] | str:
-    end = args.end or dt.datetime.now(dt.UTC).date()
+    today = dt.datetime.now(dt.UTC).date()
+    if args.start > today:
+        return f"--from {args.start} is after today ({today} UTC): there is no history for it yet"
+    end = args.end or today
     if end < args.start:
         return f"--to {end} is before --from {args.start}"
+    if end > today:
+        # Days to come can hold no evidence; counting them as gaps would misstate the coverage.
+        sys.stderr.write(f"sseguard: note: --to {end} is after today; the period ends today ({today} UTC)\n")
+        end = today
+    days = (end - args.start).days + 1
+    if days > MAX_PERIOD_DAYS:
+        return (f"the period {args.start} to {end} is {days} days; one report covers at most {MAX_PERIOD_DAYS} "
+                "(ten years): split it into shorter periods")
     return args.start, end
 
 

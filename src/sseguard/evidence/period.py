@@ -50,14 +50,27 @@ class Observation:
         return dt.date.fromisoformat(self.at[:10])
 
 
-@dataclass(frozen=True)
-class DayCell:
-    """A stream on one day: the last status that day (or a gap), its code, and how many observations it had."""
+@dataclass
+class Span:
+    """Consecutive days on which a stream ended in the same status with the same code (or the same kind of gap).
 
-    day: dt.date
+    A timeline is kept as spans, not one cell per day, so a long period over many streams stays small: a stream
+    scanned every day of a year and passing throughout is one span.
+    """
+
+    first: dt.date
+    last: dt.date
     status: str
     code: str | None = None
     observations: int = 0
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "days": self.days,
+                "status": self.status, "code": self.code, "observations": self.observations}
 
 
 @dataclass(frozen=True)
@@ -123,7 +136,7 @@ class StreamPeriod:
     location: str
     resource: dict[str, Any]
     source: dict[str, Any]
-    timeline: list[DayCell]
+    timeline: list[Span]
     episodes: list[Episode]
     suppressions: list[SuppressionSpan]
     notes: list[str]
@@ -132,8 +145,8 @@ class StreamPeriod:
 
     def day_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(DAY_STATUSES, 0)
-        for cell in self.timeline:
-            counts[cell.status] += 1
+        for span in self.timeline:
+            counts[span.status] += span.days
         return counts
 
     @property
@@ -144,7 +157,7 @@ class StreamPeriod:
     @property
     def compliant_all_period(self) -> bool:
         """True only when every day of the period ended in a pass: a gap or an unknown day breaks it."""
-        return all(cell.status == "pass" for cell in self.timeline)
+        return all(span.status == "pass" for span in self.timeline)
 
     def to_dict(self, end: dt.date) -> dict[str, Any]:
         fixes = [e for e in self.episodes if e.fixed_at is not None]
@@ -168,8 +181,7 @@ class StreamPeriod:
             "episodes": [e.to_dict() for e in self.episodes],
             "suppressions": [s.to_dict(end) for s in self.suppressions],
             "suppression_notes": self.notes,
-            "timeline": [{"date": c.day.isoformat(), "status": c.status, "code": c.code,
-                          "observations": c.observations} for c in self.timeline],
+            "timeline": [span.to_dict() for span in self.timeline],
         }
 
 
@@ -229,15 +241,32 @@ class PeriodReport:
         """Days with no run at all."""
         return [d for d, n in self.runs_per_day().items() if n == 0]
 
+    def gap_ranges(self) -> list[tuple[dt.date, dt.date]]:
+        """The days with no run, as runs of consecutive days ``(first, last)``."""
+        ranges: list[tuple[dt.date, dt.date]] = []
+        for day in self.gap_days():
+            if ranges and ranges[-1][1] + dt.timedelta(days=1) == day:
+                ranges[-1] = (ranges[-1][0], day)
+            else:
+                ranges.append((day, day))
+        return ranges
+
     def compliance_over_time(self) -> list[dict[str, Any]]:
         """Per day: runs, and how many streams ended the day in each status (gaps included)."""
         per_day = self.runs_per_day()
+        # Each span adds one stream to its status from its first day and takes it off after its last day; a
+        # running sum then gives every day's counts without visiting every stream on every day.
+        change = {status: [0] * (len(self.days) + 1) for status in DAY_STATUSES}
+        for stream in self.streams:
+            for span in stream.timeline:
+                change[span.status][(span.first - self.start).days] += 1
+                change[span.status][(span.last - self.start).days + 1] -= 1
+        running = dict.fromkeys(DAY_STATUSES, 0)
         out = []
         for i, day in enumerate(self.days):
-            counts = dict.fromkeys(DAY_STATUSES, 0)
-            for stream in self.streams:
-                counts[stream.timeline[i].status] += 1
-            out.append({"date": day.isoformat(), "runs": per_day[day], "scanned": per_day[day] > 0, **counts})
+            for status in DAY_STATUSES:
+                running[status] += change[status][i]
+            out.append({"date": day.isoformat(), "runs": per_day[day], "scanned": per_day[day] > 0, **running})
         return out
 
     def chart_history(self) -> list[tuple[dt.date, dict[str, int]]]:
@@ -267,6 +296,8 @@ class PeriodReport:
                 "days_scanned": len(self.days) - len(gaps),
                 "days_without_scan": len(gaps),
                 "gap_days": [d.isoformat() for d in gaps],
+                "gap_ranges": [{"from": a.isoformat(), "to": b.isoformat(), "days": (b - a).days + 1}
+                               for a, b in self.gap_ranges()],
             },
             "summary": self.summary(),
             "days": self.compliance_over_time(),
@@ -328,13 +359,18 @@ def _stream_period(key: str, obs: list[Observation], before: Observation | None,
     for o in obs:
         last_of_day[o.day] = o
         count_of_day[o.day] = count_of_day.get(o.day, 0) + 1
-    timeline = []
+    timeline: list[Span] = []
     for day in days:
         seen = last_of_day.get(day)
         if seen is not None:
-            timeline.append(DayCell(day, seen.status, seen.code, count_of_day[day]))
+            status, code, count = seen.status, seen.code, count_of_day[day]
         else:
-            timeline.append(DayCell(day, NOT_SEEN if day in run_days else NOT_SCANNED))
+            status, code, count = (NOT_SEEN if day in run_days else NOT_SCANNED), None, 0
+        if timeline and timeline[-1].status == status and timeline[-1].code == code:
+            timeline[-1].last = day
+            timeline[-1].observations += count
+        else:
+            timeline.append(Span(day, day, status, code, count))
     data = latest.data()
     return StreamPeriod(
         control=str(control), address=str(address), source_kind=str(source_kind), location=str(location),

@@ -1,4 +1,4 @@
-"""The period report's formats: JSON (the full record), CSV (one row per stream and day), Markdown and a
+"""The period report's formats: JSON (the full record), CSV (one row per stream and span of days), Markdown and a
 self-contained HTML page (no scripts, styles inline, no network fetches)."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sseguard.report.html import mapping_section
 TIMELINE_CHARS = {"pass": "P", "fail": "F", "unknown": "U", "suppressed": "S", NOT_SEEN: "-", NOT_SCANNED: "."}
 TIMELINE_LEGEND = ("P pass, F fail, U unknown, S suppressed, - not seen by that day's runs, . no scan that day; "
                    "a space every 7 days")
-CSV_COLUMNS = ("control", "address", "resource_type", "source_kind", "location", "date", "day_status", "code",
-               "observations")
+CSV_COLUMNS = ("control", "address", "resource_type", "source_kind", "location", "from", "to", "days", "day_status",
+               "code", "observations")
 _COLORS = {"pass": "#2e7d32", "suppressed": "#1565c0", "unknown": "#f9a825", "fail": "#c62828",
            NOT_SEEN: "#9e9e9e", NOT_SCANNED: "#e0e0e0"}
 
@@ -28,14 +28,15 @@ def render_json(report: PeriodReport) -> str:
 
 
 def render_csv(report: PeriodReport) -> str:
-    """One row per stream and day: the day's last status (or the gap) and its code."""
+    """One row per stream and span of days that ended in the same status and code (or the same kind of gap)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for s in report.streams:
-        for cell in s.timeline:
+        for span in s.timeline:
             writer.writerow([s.control, s.address, s.resource.get("type") or "", s.source_kind, s.location,
-                             cell.day.isoformat(), cell.status, cell.code or "", cell.observations])
+                             span.first.isoformat(), span.last.isoformat(), span.days, span.status, span.code or "",
+                             span.observations])
     return out.getvalue()
 
 
@@ -44,9 +45,9 @@ def _t(stamp: str | None) -> str:
     return f"{stamp[:19]}Z" if stamp else ""
 
 
-def timeline_text(statuses: list[str]) -> str:
+def timeline_text(spans: list[dict[str, Any]]) -> str:
     """A stream's days as one character each (see ``TIMELINE_LEGEND``), a space after every seventh day."""
-    chars = "".join(TIMELINE_CHARS[s] for s in statuses)
+    chars = "".join(TIMELINE_CHARS[s["status"]] * s["days"] for s in spans)
     return " ".join(chars[i:i + 7] for i in range(0, len(chars), 7))
 
 
@@ -73,9 +74,8 @@ def render_markdown(report: PeriodReport) -> str:
     lines = [f"# Kinesis stream encryption evidence, {data['period']['from']} to {data['period']['to']} (UTC)", ""]
     lines += _integrity_line(data)
     lines.append("")
-    gaps = ", ".join(cov["gap_days"]) if cov["gap_days"] else "none"
     lines.append(f"Coverage: {cov['days_scanned']} of {data['period']['days']} days scanned; days without a scan: "
-                 f"{gaps}. A day without a scan is a gap, never a pass.")
+                 f"{gap_text(cov['gap_ranges'])}. A day without a scan is a gap, never a pass.")
     lines += ["", "| streams | compliant all period | with non-compliant days | fixed in period | still failing | "
                   "with suppressions |", "|---|---|---|---|---|---|",
               f"| {sm['streams']} | {sm['compliant_all_period']} | {sm['with_non_compliant_days']} | "
@@ -89,7 +89,7 @@ def render_markdown(report: PeriodReport) -> str:
         last = s["last_status"]
         lines.append(
             f"| `{_md(s['address'])}` | {_md(s['source_kind'])} {_md(s['location'])} | "
-            f"`{timeline_text([c['status'] for c in s['timeline']])}` | {'yes' if s['compliant_all_period'] else 'no'}"
+            f"`{timeline_text(s['timeline'])}` | {'yes' if s['compliant_all_period'] else 'no'}"
             f" | {s['non_compliant_days']} | {counts[NOT_SEEN] + counts[NOT_SCANNED]} | {last['status']} "
             f"{last['code']} | {_t(fixes[-1]['fixed_at']) if fixes else ''} | "
             f"{_md(fixes[-1]['time_to_fix']) if fixes else ''} |")
@@ -176,6 +176,15 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return "".join(out)
 
 
+def _span_dates(span: dict[str, Any]) -> str:
+    return str(span["from"]) if span["days"] == 1 else f"{span['from']} to {span['to']} ({span['days']} days)"
+
+
+def gap_text(ranges: list[dict[str, Any]]) -> str:
+    """Days without a scan as a reader wants them: single days as dates, longer runs as one span with its length."""
+    return ", ".join(_span_dates(r) for r in ranges) or "none"
+
+
 def render_html(report: PeriodReport) -> str:
     """One self-contained page: integrity, coverage, a chart of compliance over time, every stream's timeline,
     failure episodes, suppressions, the runs behind them, and the framework mapping table.
@@ -194,9 +203,8 @@ def render_html(report: PeriodReport) -> str:
         items = "".join(f"<li>{_e(p)}</li>" for p in h["problems"])
         body.append(f'<div class="broken" id="integrity"><strong>History hash chain BROKEN</strong>: this report '
                     f"cannot be trusted.<ul>{items}</ul></div>")
-    gaps = ", ".join(cov["gap_days"]) or "none"
     body.append(f'<p id="coverage">Coverage: {cov["days_scanned"]} of {data["period"]["days"]} days scanned; days '
-                f"without a scan: {_e(gaps)}. A day without a scan is a gap, never a pass.</p>")
+                f"without a scan: {_e(gap_text(cov['gap_ranges']))}. A day without a scan is a gap, never a pass.</p>")
     sm = data["summary"]
     body.append(_table(["streams", "compliant all period", "with non-compliant days", "fixed in period",
                         "still failing", "with suppressions"],
@@ -205,13 +213,14 @@ def render_html(report: PeriodReport) -> str:
     body.append("<h2>Compliance over time</h2>" + _chart(data["days"]))
     legend = "".join(f'<span><i class="cell" style="background:{c}"></i> {_e(s)}</span>' for s, c in _COLORS.items())
     body.append(f'<p class="legend">{legend}</p>')
-    # A long period keeps its timeline about as wide as a screen: thinner cells, never under 2 px.
-    cell_w = max(2, min(12, 720 // max(len(report.days), 1) - 1))
+    # A long period keeps its timeline about as wide as a screen: thinner days, never under 2 px; a span of days
+    # is one bar as wide as its days.
+    day_w = max(2, min(12, 720 // max(len(report.days), 1) - 1))
     rows = []
     for s in data["streams"]:
         cells = "".join(
-            f'<i class="cell" style="background:{_COLORS[c["status"]]};width:{cell_w}px" '
-            f'title="{_e(c["date"])}: {_e(c["status"])}'
+            f'<i class="cell" style="background:{_COLORS[c["status"]]};width:{(day_w + 1) * c["days"] - 1}px" '
+            f'title="{_e(_span_dates(c))}: {_e(c["status"])}'
             f'{" " + _e(c["code"]) if c["code"] else ""}"></i>' for c in s["timeline"])
         fixes = [e for e in s["episodes"] if e["fixed_at"]]
         counts = s["day_counts"]
