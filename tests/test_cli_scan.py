@@ -105,8 +105,8 @@ def test_output_json_equals_path_keeps_text_on_stdout(tmp_path: Path) -> None:
 
 def test_a_single_file_and_an_unknown_path() -> None:
     result = sseguard("scan", "main.tf", "no/such/dir", "--format", "json", "--var", "enc=KMS")
-    # one input was read: the findings decide the exit code, the missing path is an error in the report
-    assert result.returncode == 0
+    # the file is judged and reported, but a path that is not there is a mistake in the command: exit 2
+    assert result.returncode == 2
     report = report_of(result.stdout)
     assert report["errors"] == [{"location": "no/such/dir", "line": None, "message": "no such file or folder"}]
     assert sorted(verdicts(report)) == [AUDIT, ORDERS]

@@ -55,10 +55,11 @@ def verdicts(findings: dict[str, Finding]) -> dict[str, Verdict]:
     return {a: (f.status.value, f.verdict.code, list(f.verdict.advisories)) for a, f in findings.items()}
 
 
-def errors_of(rel: str | Path) -> tuple[list[InputError], int]:
+def errors_of(rel: str | Path) -> tuple[list[InputError], list[tuple[str, int | None]]]:
+    """The errors of one template, and the streams found in it as (address, line)."""
     path = rel if isinstance(rel, Path) else FIXTURES / rel
     result = cloudformation.load(path, options())
-    return result.errors, len(result.streams)
+    return result.errors, [(s.address, s.location.line) for s in result.streams]
 
 
 PASS: Verdict = ("pass", "KSSE000", [])
@@ -553,6 +554,14 @@ def test_block_scalar_key_reference() -> None:
 # --- bad input ------------------------------------------------------------------------------------------------------
 
 
+STREAMS_IN_BAD_INPUT = {
+    "bad/bomb.yaml": [("Stream", 15)], "bad/recursive_alias.yaml": [("Stream", 6)], "bad/latin1.yaml": [("Stream", 5)],
+    "bad/invalid.yaml": [("Stream", 4)], "bad/duplicate.yaml": [("Stream", 4)], "bad/duplicate.json": [("Stream", 4)],
+    "bad/truncated.json": [("Stream", 5)], "bad/deep.json": [("Stream", 1)], "bad/unknown_tag.yaml": [("Stream", 4)],
+    "bad/python_tag.yaml": [("Stream", 4)],
+}
+
+
 @pytest.mark.parametrize(("rel", "message", "line"), [
     ("bad/bomb.yaml", "YAML aliases expand 44 nodes to 490329080, more than the limit of 100000 added nodes "
                       "(a billion-laughs document?)", 1),
@@ -571,7 +580,8 @@ def test_block_scalar_key_reference() -> None:
 def test_bad_input_is_one_error_with_its_line(rel: str, message: str, line: int) -> None:
     errors, streams = errors_of(rel)
     assert [(e.location, e.message, e.line) for e in errors] == [(rel, message, line)]
-    assert streams == 0
+    # the stream declared in the unreadable text is still reported (unknown), at its Type line
+    assert streams == STREAMS_IN_BAD_INPUT.get(rel, [])
 
 
 def test_python_tag_is_never_executed() -> None:
@@ -610,7 +620,7 @@ def test_conditions_chained_too_deep_are_one_error(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     errors, streams = errors_of(path)
     assert [(e.message, e.line) for e in errors] == [("references nest too deeply to evaluate", None)]
-    assert streams == 0
+    assert streams == [("S", 2004)]
 
 
 def test_empty_template_file(tmp_path: Path) -> None:
@@ -735,7 +745,8 @@ def test_cli_parameter_option() -> None:
 def test_cli_unreadable_input_alone_exits_2(rel: str, message: str, line: int | None) -> None:
     code, report, _ = sseguard(rel)
     assert code == 2
-    assert report["findings"] == []
+    assert [(f["resource"]["address"], f["status"], f["code"], f["source"]["line"]) for f in report["findings"]] == [
+        (address, "unknown", "KSSE020", at) for address, at in STREAMS_IN_BAD_INPUT.get(rel, [])]
     assert len(report["errors"]) == 1
     (error,) = report["errors"]
     assert error["location"] == rel and error["line"] == line and error["message"].startswith(message)
@@ -744,7 +755,7 @@ def test_cli_unreadable_input_alone_exits_2(rel: str, message: str, line: int | 
 def test_cli_text_output_of_a_bomb_is_one_error_line() -> None:
     code, out, err = sseguard("bad/bomb.yaml", fmt="text")
     assert code == 2
-    error_lines = [line for line in out.splitlines() if "bomb.yaml" in line]
+    error_lines = [line for line in out.splitlines() if line.startswith("  error ")]
     assert error_lines == ["  error bad/bomb.yaml:1: YAML aliases expand 44 nodes to 490329080, more than the limit "
                            "of 100000 added nodes (a billion-laughs document?)"]
     assert "Traceback" not in err
@@ -754,7 +765,7 @@ def test_cli_bad_input_beside_a_good_one_is_reported_and_the_rest_judged() -> No
     code, report, _ = sseguard("bad/bomb.yaml", "lines/lines.yaml")
     assert code == 1  # QuotedStream fails; the bomb does not stop the scan
     assert [e["location"] for e in report["errors"]] == ["bad/bomb.yaml"]
-    assert [r[0] for r in rows(report)] == ["FirstStream", "QuotedStream", "BlockScalarStream"]
+    assert [r[0] for r in rows(report)] == ["Stream", "FirstStream", "QuotedStream", "BlockScalarStream"]
 
 
 def test_unknown_values_never_reach_the_report_as_values() -> None:

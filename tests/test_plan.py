@@ -233,7 +233,10 @@ def test_cli_report_is_valid_and_exit_code_follows_findings() -> None:
 def test_bad_json_is_one_error_and_exit_2() -> None:
     code, report = run_module(str(HAND / "truncated.json"))
     assert code == 2
-    assert report["findings"] == [] and report["inputs"] == []
+    # the stream named in the truncated text is still reported, unknown
+    assert [(f["resource"]["address"], f["status"], f["code"], f["source"]["line"]) for f in report["findings"]] == [
+        ("aws_kinesis_stream.s", "unknown", "KSSE020", 1)]
+    assert report["inputs"] == []
     assert len(report["errors"]) == 1
     error = report["errors"][0]
     assert error["location"] == "tests/fixtures/plan/hand/truncated.json"

@@ -138,7 +138,14 @@ def test_a_huge_file_is_refused_and_the_rest_judged(tmp_path: Path) -> None:
             fh.write(line)
     assert (tmp_path / "huge.tf").stat().st_size > 10 * 1024 * 1024
     run = scan(tmp_path)
-    assert run.addresses() == ["aws_kinesis_stream.good"]
+    # the huge file is not parsed, but the stream it declares is found in its text and judged unknown, not lost
+    assert run.addresses() == ["aws_kinesis_stream.good", "aws_kinesis_stream.huge"]
+    huge = run.finding("aws_kinesis_stream.huge")
+    assert (huge["status"], huge["code"], huge["source"]["path"], huge["source"]["line"]) == (
+        "unknown", "KSSE020", "huge.tf", 1)
+    assert huge["message"] == ("the file cannot be read (huge.tf: file is over the 10 MiB limit for a configuration "
+                               "file; not read); to resolve: split the file into files under 10 MiB, the most "
+                               "sseguard parses as one configuration file")
     assert run.errors == [{"location": "huge.tf", "line": None,
                            "message": "file is over the 10 MiB limit for a configuration file; not read"}]
 

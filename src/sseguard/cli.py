@@ -83,7 +83,10 @@ def emit_report(report: Report, args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot write {path}: {err.strerror or err}") from err
     if report.errors and not report.inputs:
         return EXIT_USAGE
-    return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_OK
+    # An input that could not be read may hold streams that were never judged: at --fail-on unknown it fails the
+    # run like an unknown stream does.
+    unread = bool(report.errors) and FAIL_ON_LEVELS.index(args.fail_on) >= FAIL_ON_LEVELS.index("unknown")
+    return EXIT_FINDINGS if report.at_or_above(args.fail_on) or unread else EXIT_OK
 
 
 def _format_from_suffix(path: str) -> str:
@@ -109,7 +112,14 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         environ=dict(os.environ),
     )
     report = scan_paths([Path(p) for p in args.paths], options)
-    return emit_report(report, args)
+    code = emit_report(report, args)
+    if not report.inputs and not report.errors:
+        sys.stderr.write("sseguard: note: found no Terraform, plan, state, CloudFormation or describe-stream input in "
+                         + ", ".join(args.paths) + "\n")
+    # A path that is not there is a mistake in the command (a typo, a job run from the wrong folder), whatever the
+    # other paths held: the report is still written, and the exit code says the command was wrong.
+    missing = any(not os.path.lexists(p) for p in args.paths)
+    return EXIT_USAGE if missing else code
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:

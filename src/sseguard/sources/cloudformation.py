@@ -15,7 +15,10 @@ from sseguard.options import ScanOptions
 from sseguard.sources.cfn.adapter import adapt
 from sseguard.sources.cfn.load import load_template, looks_like_template
 from sseguard.sources.safe_load import LoadError
+from sseguard.sources.unreadable import unknown_streams
 
+# How to resolve a stream found in this kind of file when the file itself cannot be read.
+_RESOLVE_UNREADABLE = "fix the template so it parses (cfn-lint shows where)"
 KIND = SourceKind.CLOUDFORMATION
 
 
@@ -30,13 +33,19 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
     try:
         template = load_template(path)
     except LoadError as err:
-        return SourceResult(errors=[InputError(shown, err.message, err.line)])
+        return SourceResult(streams=unknown_streams(path, KIND, shown, err.message, _RESOLVE_UNREADABLE),
+                            errors=[InputError(shown, err.message, err.line)])
     try:
         streams, errors = adapt(template, options, shown)
     except RecursionError:
         # Conditions or values that refer to each other hundreds of levels deep.
-        return SourceResult(errors=[InputError(shown, "references nest too deeply to evaluate")])
+        why = "references nest too deeply to evaluate"
+        return SourceResult(streams=unknown_streams(path, KIND, shown, why, "shorten the chain of Conditions or "
+                                                    "references that refer to each other"),
+                            errors=[InputError(shown, why)])
     except Exception as err:  # a bug must not end the whole scan with a traceback
-        message = f"internal error while evaluating the template ({type(err).__name__}: {err}); please report it"
-        return SourceResult(errors=[InputError(shown, " ".join(message.split()))])
+        why = " ".join(f"internal error while evaluating the template ({type(err).__name__}: {err})".split())
+        return SourceResult(streams=unknown_streams(path, KIND, shown, why, "please report it; meanwhile scan the "
+                                                    "deployed stream with sseguard aws"),
+                            errors=[InputError(shown, why + "; please report it")])
     return SourceResult(streams=streams, inputs=[ScannedInput(KIND, shown)], errors=errors)

@@ -26,7 +26,11 @@ from sseguard.model import (
 from sseguard.options import ScanOptions
 from sseguard.sources.safe_load import LMap, LoadError, load_json, read_text
 from sseguard.sources.tfjson_common import json_start, literal_key, parse_arn
+from sseguard.sources.unreadable import unknown_streams
 
+# How to resolve a stream found in this kind of file when the file itself cannot be read.
+_RESOLVE_UNREADABLE = ("save the output again with aws kinesis describe-stream-summary, or scan the stream live "
+                       "with sseguard aws")
 KIND = SourceKind.AWS_DESCRIBE_STREAM
 RESOURCE_TYPE = "AWS::Kinesis::Stream"
 
@@ -50,7 +54,8 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
     try:
         document = load_json(read_text(path))
     except LoadError as err:
-        return SourceResult(errors=[InputError(shown, err.message, err.line)])
+        return SourceResult(streams=unknown_streams(path, KIND, shown, err.message, _RESOLVE_UNREADABLE),
+                            errors=[InputError(shown, err.message, err.line)])
     outputs = document if isinstance(document, list) else [document]
     result = SourceResult()
     for position, output in enumerate(outputs):

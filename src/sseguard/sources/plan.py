@@ -53,7 +53,10 @@ from sseguard.sources.tfjson_common import (
     text_or_none,
     walk_modules,
 )
+from sseguard.sources.unreadable import unknown_streams
 
+# How to resolve a stream found in this kind of file when the file itself cannot be read.
+_RESOLVE_UNREADABLE = "save the plan again with terraform show -json tfplan > plan.json"
 KIND = SourceKind.PLAN
 
 _PLAN_KEYS = (b'"planned_values"', b'"resource_changes"')
@@ -78,7 +81,8 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
     try:
         text, plan = load_terraform_json(path, plan=True)
     except TerraformJsonError as err:
-        return SourceResult(errors=[InputError(shown, err.message, err.line)])
+        return SourceResult(streams=unknown_streams(path, KIND, shown, err.message, _RESOLVE_UNREADABLE),
+                            errors=[InputError(shown, err.message, err.line)])
     if not isinstance(plan, dict) or "format_version" not in plan:
         return SourceResult(errors=[InputError(shown, "not a Terraform plan: expected a JSON object with "
                                                       "format_version (terraform show -json tfplan)")])

@@ -48,7 +48,11 @@ from sseguard.sources.tfjson_common import (
     text_or_none,
     walk_modules,
 )
+from sseguard.sources.unreadable import unknown_streams
 
+# How to resolve a stream found in this kind of file when the file itself cannot be read.
+_RESOLVE_UNREADABLE = ("save the state again with terraform show -json > state.json, or scan the stream live with "
+                       "sseguard aws")
 KIND = SourceKind.STATE
 
 _RAW_V4 = re.compile(rb'^\{\s*"version"\s*:\s*4\s*,')
@@ -81,7 +85,8 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
     try:
         text, state = load_terraform_json(path)
     except TerraformJsonError as err:
-        return SourceResult(errors=[InputError(shown, err.message, err.line)])
+        return SourceResult(streams=unknown_streams(path, KIND, shown, err.message, _RESOLVE_UNREADABLE),
+                            errors=[InputError(shown, err.message, err.line)])
     if not isinstance(state, dict):
         return SourceResult(errors=[InputError(shown, "not a Terraform state: expected a JSON object")])
     if "values" in state or "format_version" in state:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import re
 from dataclasses import dataclass, field
@@ -44,9 +45,10 @@ class UnreadStream:
     """A stream declaration seen in a file's text that the parser could not read as a block."""
 
     name: str
-    file: SourceFile
+    display: str
     line: int
     reason: str
+    resolve: str
 
 
 @dataclass
@@ -175,9 +177,9 @@ def _find_unread_streams(parsed: ParsedFile, module: Module) -> None:
     for name, line in _declared_streams(parsed.file.data, parsed.file.path.name.endswith(".json")):
         if name not in read:
             module.unread_streams.append(UnreadStream(
-                name, parsed.file, line,
+                name, parsed.file.display, line,
                 f"the block could not be parsed (syntax error near line {parsed.error_line} of "
-                f"{parsed.file.display})"))
+                f"{parsed.file.display})", "fix the syntax error (terraform validate shows it)"))
 
 
 def _streams_in_unreadable(path: Path, options: ScanOptions, why: str, line: int | None, module: Module) -> None:
@@ -185,13 +187,37 @@ def _streams_in_unreadable(path: Path, options: ScanOptions, why: str, line: int
     try:
         data = _read_limited(path)
     except HclSyntaxError:
-        return
-    if b"\0" in data or len(data) > MAX_FILE_BYTES:
-        return
-    source = SourceFile(path, options.display_path(path), data)
-    where = f"{source.display}:{line}" if line else source.display
-    for name, decl_line in _declared_streams(data, path.name.endswith(".json")):
-        module.unread_streams.append(UnreadStream(name, source, decl_line, f"the file cannot be read ({where}: {why})"))
+        return  # unreadable: the error already says so, and there is no text to look in
+    if b"\0" in data:
+        return  # binary: not a configuration, so it declares nothing
+    display = options.display_path(path)
+    where = f"{display}:{line}" if line else display
+    reason = f"the file cannot be read ({where}: {why})"
+    if len(data) > MAX_FILE_BYTES:
+        declared = _declared_streams_mapped(path)
+        resolve = (f"split the file into files under {MAX_FILE_BYTES >> 20} MiB, the most sseguard parses as "
+                   "one configuration file")
+    else:
+        declared = _declared_streams(data, path.name.endswith(".json"))
+        resolve = "save the file as UTF-8 text, as Terraform requires"
+    for name, decl_line in declared:
+        module.unread_streams.append(UnreadStream(name, display, decl_line, reason, resolve))
+
+
+def _declared_streams_mapped(path: Path) -> list[tuple[str, int]]:
+    """Stream declarations in a file too large to parse, found by mapping it into memory rather than reading it."""
+    pattern = _STREAM_DECL_JSON if path.name.endswith(".json") else _STREAM_DECL
+    found: list[tuple[str, int]] = []
+    try:
+        with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            line, counted = 1, 0
+            for m in pattern.finditer(mapped):
+                line += mapped[counted:m.start(1)].count(b"\n")
+                counted = m.start(1)
+                found.append((m.group(1).decode("utf-8", "replace"), line))
+    except (OSError, ValueError):
+        return found  # a file that cannot be mapped (a pipe, an empty file) is left to the read error
+    return found
 
 
 def _index(module: Module, block: Block, override: bool) -> None:

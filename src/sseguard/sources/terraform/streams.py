@@ -90,8 +90,8 @@ def streams_of(inst: ModuleInstance, imports: set[str]) -> Iterator[Stream]:
             yield stream_instance(inst, block, address, bindings, importing, rules, expansion.unknown)
     for unread in inst.module.unread_streams:
         address = f"{inst.path}.{STREAM_TYPE}.{unread.name}" if inst.path else f"{STREAM_TYPE}.{unread.name}"
-        yield Stream(address, STREAM_TYPE, Location(SourceKind.TERRAFORM, unread.file.display, unread.line),
-                     Unknown(unread.reason, "fix the syntax error (terraform validate shows it)"))
+        yield Stream(address, STREAM_TYPE, Location(SourceKind.TERRAFORM, unread.display, unread.line),
+                     Unknown(unread.reason, unread.resolve))
 
 
 def _unknown_stream(address: str, block: Block, why: Unknown, rules: tuple[SuppressionRule, ...]) -> Stream:

@@ -1,0 +1,74 @@
+"""A plan, state, template or describe-stream file that cannot be parsed: its streams are found in its text and
+reported unknown with the read error, never dropped; input errors and exit codes as a CI job needs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO, run_module, scan_file
+
+UNREADABLE = REPO / "tests" / "fixtures" / "unreadable"
+RESOLVE_CFN = "fix the template so it parses (cfn-lint shows where)"
+
+
+def found(name: str) -> list[tuple[str, str, str, str, int]]:
+    report = scan_file(UNREADABLE / name)
+    assert len(report["errors"]) == 1
+    return [(f["resource"]["address"], f["resource"]["type"], f["status"], f["code"], f["source"]["line"])
+            for f in report["findings"]]
+
+
+def test_a_broken_yaml_template_keeps_its_streams_as_unknown() -> None:
+    report = scan_file(UNREADABLE / "template.yaml")
+    assert report["errors"] == [{"location": "tests/fixtures/unreadable/template.yaml", "line": 10,
+                                 "message": "invalid YAML: did not find expected ',' or ']'"}]
+    assert [(f["resource"]["address"], f["status"], f["code"], f["source"]["line"]) for f in report["findings"]] == [
+        ("Good", "unknown", "KSSE020", 4), ("Bad", "unknown", "KSSE020", 10)]
+    assert report["by_address"]["Bad"]["message"] == (
+        "the file cannot be read (tests/fixtures/unreadable/template.yaml: invalid YAML: did not find expected ',' "
+        f"or ']'); to resolve: {RESOLVE_CFN}")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("minified.template.json", [("Min", "AWS::Kinesis::Stream", "unknown", "KSSE020", 1)]),
+    ("pretty.template.json", [("Pretty", "AWS::Kinesis::Stream", "unknown", "KSSE020", 5)]),
+    ("describe.json", [("orders", "AWS::Kinesis::Stream", "unknown", "KSSE020", 4)]),
+    # a raw tfstate: the module's managed stream, not the data source
+    ("terraform.tfstate", [("module.m.aws_kinesis_stream.s", "aws_kinesis_stream", "unknown", "KSSE020", 6)]),
+    # a truncated plan: each address once, at its first mention; the data source is not a stream to judge
+    ("plan.json", [("aws_kinesis_stream.root", "aws_kinesis_stream", "unknown", "KSSE020", 8),
+                   ('module.pipe["eu"].aws_kinesis_stream.events', "aws_kinesis_stream", "unknown", "KSSE020", 17)]),
+])
+def test_streams_in_a_truncated_file_are_unknown(name: str, expected: list[tuple[str, str, str, str, int]]) -> None:
+    assert found(name) == expected
+
+
+def test_input_errors_fail_the_build_at_fail_on_unknown() -> None:
+    # a readable failing stream beside a broken template: the broken one's streams count as unknown
+    args = ("examples/terraform", "tests/fixtures/unreadable/pretty.template.json")
+    code, report = run_module(*args, "--fail-on", "unknown")
+    assert code == 1
+    assert ("Pretty", "unknown") in [(f["resource"]["address"], f["status"]) for f in report["findings"]]
+
+
+def test_an_input_error_alone_fails_at_fail_on_unknown(tmp_path: Path) -> None:
+    # a folder whose one readable file holds no stream, and one broken template in which no stream can be seen
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {}\n')
+    (tmp_path / "broken.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources: [\n")
+    code, report = run_module(str(tmp_path), "--fail-on", "unknown")
+    assert (code, report["findings"], len(report["errors"])) == (1, [], 1)
+    code, _ = run_module(str(tmp_path))
+    assert code == 0  # at the default --fail-on fail an input error is reported, not a failure
+
+
+def test_a_folder_with_nothing_to_scan_says_so(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("no infrastructure here\n")
+    done = subprocess.run([sys.executable, "-m", "sseguard", "scan", "--no-history", str(tmp_path)],
+                          capture_output=True, text=True, cwd=REPO, check=False)
+    assert (done.returncode, done.stdout) == (0, "0 streams: 0 pass, 0 fail, 0 unknown, 0 suppressed\n")
+    assert done.stderr == ("sseguard: note: found no Terraform, plan, state, CloudFormation or describe-stream input "
+                           f"in {tmp_path}\n")
