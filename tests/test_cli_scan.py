@@ -152,6 +152,10 @@ def test_explain() -> None:
                          "  The key is in another region than the stream."]
     assert "How to fix:" in lines
     assert lines[-1].startswith("Same control elsewhere: Checkov CKV_AWS_43, Checkov CKV_AWS_185")
+    # a code is also found by its slug, however it is spelled
+    for spelling in ("encryption-missing", "encryption_missing", "ksse001"):
+        first = sseguard("explain", spelling).stdout.splitlines()[0]
+        assert first == "KSSE001 encryption-missing (fail, severity high)"
 
 
 def _on_a_terminal(env: dict[str, str]) -> str:

@@ -584,6 +584,14 @@ def test_bad_input_is_one_error_with_its_line(rel: str, message: str, line: int)
     assert streams == STREAMS_IN_BAD_INPUT.get(rel, [])
 
 
+def test_a_type_that_is_not_a_string_is_an_error_not_a_silent_skip() -> None:
+    errors, streams = errors_of("bad/type_not_a_string.yaml")
+    assert [(e.message, e.line) for e in errors] == [
+        ("resource S: Type is ['AWS::Kinesis::Stream'], not a resource type name", 2),
+        ("resource T: Type is 5, not a resource type name", 4)]
+    assert streams == []
+
+
 def test_python_tag_is_never_executed() -> None:
     errors_of("bad/python_tag.yaml")
     assert not Path("/tmp/sseguard-must-not-exist").exists()

@@ -68,7 +68,7 @@ def test_pass_with_nothing_known_of_the_key_names_every_skipped_check() -> None:
     assert (verdict.status, verdict.code, verdict.advisories) == (Status.PASS, "KSSE000", ())
     assert verdict.skipped_checks == {code: "nothing is known of the key beyond its reference"
                                       for code in ("KSSE011", "KSSE012", "KSSE013", "KSSE014")}
-    assert verdict.message == ("encrypted with KMS key alias/orders; 4 key check(s) could not run: "
+    assert verdict.message == ("encrypted with KMS key alias/orders; 4 key checks could not run: "
                                "KSSE011, KSSE012, KSSE013, KSSE014")
 
 
@@ -198,7 +198,7 @@ def test_ksse011_skipped_when_the_stream_region_is_out_of_reach() -> None:
     verdict = evaluate(s)
     assert (verdict.status, verdict.code) == (Status.PASS, "KSSE000")
     assert verdict.skipped_checks == {"KSSE011": "provider aws names no region: pass --region"}
-    assert verdict.message.endswith("; 1 key check(s) could not run: KSSE011")
+    assert verdict.message.endswith("; 1 key check could not run: KSSE011")
 
 
 def test_ksse011_skipped_when_the_key_region_is_out_of_reach() -> None:

@@ -122,3 +122,11 @@ def test_sniff() -> None:
     # plan, then state, then describe, with CloudFormation last
     order = [m.__name__.rsplit(".", 1)[-1] for m in file_sources()]
     assert order[:3] == ["plan", "state", "describe_stream"] and order[-1] == "cloudformation"
+
+
+def test_a_stream_whose_instances_are_not_a_list_is_unknown_not_dropped() -> None:
+    report = scan_file(FIXTURES / "hand" / "instances_null.tfstate")
+    assert report["errors"] == []
+    assert [(f["resource"]["address"], f["status"], f["code"], f["source"]["line"]) for f in report["findings"]] == [
+        ("aws_kinesis_stream.s", "unknown", "KSSE020", 8)]
+    assert report["findings"][0]["message"].startswith("the state has no encryption_type for aws_kinesis_stream.s")

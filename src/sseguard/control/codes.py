@@ -168,6 +168,6 @@ def get_code(code: str) -> ReasonCode:
     if wanted.upper() in CODES:
         return CODES[wanted.upper()]
     for rc in CODES.values():
-        if rc.slug == wanted.lower():
+        if rc.slug == wanted.lower().replace("_", "-"):  # encryption_missing is how a YAML key would spell it
             return rc
     raise KeyError(code)

@@ -175,7 +175,8 @@ def evaluate(stream: Stream, *, strict_key_policy: bool = False) -> Verdict:
     if "KSSE010" in advisories:
         message += " (the AWS-managed key)"
     if skipped:
-        message += f"; {len(skipped)} key check(s) could not run: " + ", ".join(sorted(skipped))
+        checks = "key check" if len(skipped) == 1 else "key checks"
+        message += f"; {len(skipped)} {checks} could not run: " + ", ".join(sorted(skipped))
     return Verdict(Status.PASS, "KSSE000", tuple(advisories), message, skipped_checks=skipped,
                    policy_notes=tuple(notes))
 

@@ -145,6 +145,12 @@ def _raw_resources(state: dict[str, Any], text: str) -> list[_Resource]:
         module = text_or_none(res.get("module"))
         mode, rtype, name = str(res.get("mode", "managed")), str(res.get("type", "")), str(res.get("name", ""))
         start = starts.get((module, mode, rtype, name))
+        if rtype == STREAM_TYPE and mode == "managed" and not isinstance(res.get("instances"), list):
+            # Terraform writes [] for a resource with no instances; anything else is a damaged state: with no
+            # attributes to read, the stream is judged unknown (no encryption_type) rather than left out.
+            offsets.append(start)
+            found.append(_Resource(resource_address(module, rtype, name, None, mode), mode, rtype, {}, None))
+            continue
         for instance in as_list(res.get("instances")):
             if not isinstance(instance, dict) or instance.get("deposed"):
                 continue  # a deposed object is an old copy waiting to be destroyed, not the resource itself

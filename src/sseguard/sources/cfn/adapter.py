@@ -34,7 +34,12 @@ def adapt(template: Template, options: ScanOptions, shown: str) -> tuple[list[St
         if not isinstance(resource, Mapping):
             errors.append(InputError(shown, f"resource {logical} is not a mapping", line))
             continue
-        if resource.get("Type") != STREAM_TYPE:
+        rtype = resource.get("Type")
+        if not isinstance(rtype, str):
+            # CloudFormation refuses such a template, so nothing is deployed from it; said, not skipped silently.
+            errors.append(InputError(shown, f"resource {logical}: Type is {rtype!r}, not a resource type name", line))
+            continue
+        if rtype != STREAM_TYPE:
             continue
         stream = _stream(logical, resource, line, resolver, finder, options, shown)
         if stream is not None:
