@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import mmap
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from sseguard.model import Location, SourceKind, Stream, Unknown
@@ -55,12 +55,14 @@ def declared_streams(path: Path, kind: SourceKind) -> list[tuple[str, int]]:
     return list(found.items())
 
 
-def _lines(text: mmap.mmap, matches: Iterator[re.Match[bytes]]) -> Iterator[tuple[re.Match[bytes], int]]:
-    """Each match with its 1-based line, counting newlines only once across the file."""
+def numbered(text: bytes | mmap.mmap, matches: Iterable[re.Match[bytes]], group: int = 0
+             ) -> Iterator[tuple[re.Match[bytes], int]]:
+    """Each match with the 1-based line where its ``group`` starts, counting the text's newlines only once."""
     line, counted = 1, 0
     for m in matches:
-        line += text[counted:m.start()].count(b"\n")
-        counted = m.start()
+        at = m.start(group)
+        line += text[counted:at].count(b"\n")
+        counted = at
         yield m, line
 
 
@@ -73,22 +75,22 @@ def _unescape(raw: bytes) -> str:
 
 
 def _terraform_json(text: mmap.mmap) -> Iterator[tuple[str, int]]:
-    for m, line in _lines(text, _ADDRESS.finditer(text)):
+    for m, line in numbered(text, _ADDRESS.finditer(text)):
         address = _unescape(m.group(1))
         if not address.startswith("data.") and ".data." not in address:
             yield address, line
-    for m, line in _lines(text, _RAW_STATE.finditer(text)):
+    for m, line in numbered(text, _RAW_STATE.finditer(text)):
         module = _unescape(m.group(1)) + "." if m.group(1) else ""
         yield f"{module}aws_kinesis_stream.{_unescape(m.group(2))}", line
 
 
 def _describe(text: mmap.mmap) -> Iterator[tuple[str, int]]:
-    for m, line in _lines(text, _STREAM_ARN.finditer(text)):
+    for m, line in numbered(text, _STREAM_ARN.finditer(text)):
         yield _unescape(m.group(1)), line
 
 
 def _cloudformation(text: mmap.mmap) -> Iterator[tuple[str, int]]:
-    for m, line in _lines(text, _CFN_TYPE.finditer(text)):
+    for m, line in numbered(text, _CFN_TYPE.finditer(text)):
         yield _logical_id(text, m.start()) or f"AWS::Kinesis::Stream at line {line}", line
 
 

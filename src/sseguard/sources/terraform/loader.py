@@ -23,6 +23,7 @@ from sseguard.sources.terraform.hcl import (
     parse_hcl,
     parse_json,
 )
+from sseguard.sources.unreadable import numbered
 
 STREAM_TYPE = "aws_kinesis_stream"
 K = TypeVar("K")
@@ -163,11 +164,11 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
 _STREAM_DECL_JSON = re.compile(rb'"aws_kinesis_stream"\s*:\s*\{\s*"([^"]+)"\s*:')
 
 
-def _declared_streams(data: bytes, json_syntax: bool) -> list[tuple[str, int]]:
+def _declared_streams(text: bytes | mmap.mmap, json_syntax: bool) -> list[tuple[str, int]]:
     """Stream names declared in a file's text, with their lines (a JSON object's first stream only)."""
     pattern = _STREAM_DECL_JSON if json_syntax else _STREAM_DECL
-    return [(m.group(1).decode("utf-8", "replace"), data.count(b"\n", 0, m.start(1)) + 1)
-            for m in pattern.finditer(data)]
+    return [(m.group(1).decode("utf-8", "replace"), line)
+            for m, line in numbered(text, pattern.finditer(text), group=1)]
 
 
 def _find_unread_streams(parsed: ParsedFile, module: Module) -> None:
@@ -206,18 +207,11 @@ def _streams_in_unreadable(path: Path, options: ScanOptions, why: str, line: int
 
 def _declared_streams_mapped(path: Path) -> list[tuple[str, int]]:
     """Stream declarations in a file too large to parse, found by mapping it into memory rather than reading it."""
-    pattern = _STREAM_DECL_JSON if path.name.endswith(".json") else _STREAM_DECL
-    found: list[tuple[str, int]] = []
     try:
         with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            line, counted = 1, 0
-            for m in pattern.finditer(mapped):
-                line += mapped[counted:m.start(1)].count(b"\n")
-                counted = m.start(1)
-                found.append((m.group(1).decode("utf-8", "replace"), line))
+            return _declared_streams(mapped, path.name.endswith(".json"))
     except (OSError, ValueError):
-        return found  # a file that cannot be mapped (a pipe, an empty file) is left to the read error
-    return found
+        return []  # a file that cannot be mapped (a pipe, an empty file) is left to the read error
 
 
 def _index(module: Module, block: Block, override: bool) -> None:
