@@ -369,8 +369,11 @@ class _PlanReader:
             try:
                 out.append(self._stream(planned, line))
             except (TypeError, ValueError, AttributeError, KeyError) as err:
-                # A shape no Terraform writes; the stream is reported as unreadable and the scan goes on.
-                self.errors.append(InputError(self.shown, f"cannot read {planned.address}: {err}", line))
+                # A shape no Terraform writes: an error for the input, an unknown for the stream, and the scan goes on.
+                why = f"cannot read {planned.address}: {err}"
+                self.errors.append(InputError(self.shown, why, line))
+                out.append(Stream(planned.address, STREAM_TYPE, Location(KIND, self.shown, line),
+                                  Unknown(why, _RESOLVE_UNREADABLE)))
         return out
 
     def _stream_without_values(self, planned: _Planned, line: int | None) -> Stream:

@@ -103,8 +103,11 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
             try:
                 result.streams.append(_stream(res, index, shown, options))
             except (TypeError, ValueError, AttributeError, KeyError) as err:
-                # A shape no Terraform writes; the stream is reported as unreadable and the scan goes on.
-                result.errors.append(InputError(shown, f"cannot read {res.address}: {err}", res.line))
+                # A shape no Terraform writes: an error for the input, an unknown for the stream, and the scan goes on.
+                why = f"cannot read {res.address}: {err}"
+                result.errors.append(InputError(shown, why, res.line))
+                result.streams.append(Stream(res.address, STREAM_TYPE, Location(KIND, shown, res.line),
+                                             Unknown(why, _RESOLVE_UNREADABLE)))
     return result
 
 
