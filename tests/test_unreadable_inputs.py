@@ -36,6 +36,10 @@ def test_a_broken_yaml_template_keeps_its_streams_as_unknown() -> None:
 @pytest.mark.parametrize(("name", "expected"), [
     ("minified.template.json", [("Min", "AWS::Kinesis::Stream", "unknown", "KSSE020", 1)]),
     ("pretty.template.json", [("Pretty", "AWS::Kinesis::Stream", "unknown", "KSSE020", 5)]),
+    ("flow.yaml", [("Flow", "AWS::Kinesis::Stream", "unknown", "KSSE020", 2),
+                   ("Other", "AWS::Kinesis::Stream", "unknown", "KSSE020", 4)]),
+    # a Type with no logical id above it is still a stream, named by its line
+    ("no_logical_id.yaml", [("AWS::Kinesis::Stream at line 3", "AWS::Kinesis::Stream", "unknown", "KSSE020", 3)]),
     ("describe.json", [("orders", "AWS::Kinesis::Stream", "unknown", "KSSE020", 4)]),
     # a raw tfstate: the module's managed stream, not the data source
     ("terraform.tfstate", [("module.m.aws_kinesis_stream.s", "aws_kinesis_stream", "unknown", "KSSE020", 6)]),

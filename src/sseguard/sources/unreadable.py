@@ -28,7 +28,8 @@ _RAW_STATE = re.compile(
 )
 _STREAM_ARN = re.compile(rb'"StreamARN"\s*:\s*"arn:[^":]*:kinesis:[^":]*:[^":]*:stream/((?:[^"\\]|\\.)+)"')
 _CFN_TYPE = re.compile(rb'["\']?Type["\']?\s*:\s*["\']?AWS::Kinesis::Stream(?![\w:])')
-_JSON_LOGICAL = re.compile(rb'"([A-Za-z0-9]+)"\s*:\s*\{\s*$')
+# "Name": {  in JSON, or  Name: {  in YAML flow style, as the last thing before a Type.
+_MAPPING_KEY = re.compile(rb'["\']?([A-Za-z0-9]+)["\']?\s*:\s*\{\s*$')
 _YAML_LOGICAL = re.compile(rb'^(\s*)["\']?([A-Za-z0-9]+)["\']?\s*:\s*$')
 _LOOK_BACK_LINES = 40
 
@@ -98,7 +99,7 @@ def _logical_id(text: mmap.mmap, at: int) -> str | None:
     """The logical id a ``Type: AWS::Kinesis::Stream`` belongs to: the nearest key above it that opens a mapping
     (``Name:`` less indented than ``Type`` in YAML, ``"Name": {`` in JSON, on the same line when minified)."""
     line_start = text.rfind(b"\n", 0, at) + 1
-    same_line = _JSON_LOGICAL.search(text[line_start:at])
+    same_line = _MAPPING_KEY.search(text[line_start:at])
     if same_line:
         return same_line.group(1).decode()
     type_indent = len(text[line_start:at]) - len(text[line_start:at].lstrip())
@@ -114,8 +115,9 @@ def _logical_id(text: mmap.mmap, at: int) -> str | None:
         indent = len(row) - len(row.lstrip())
         if indent >= type_indent:
             continue
-        key = _JSON_LOGICAL.search(row) or _YAML_LOGICAL.match(row)
-        return key.group(key.lastindex or 1).decode() if key else None
+        key = _MAPPING_KEY.search(row) or _YAML_LOGICAL.match(row)
+        name = key.group(key.lastindex or 1).decode() if key else None
+        return None if name == "Resources" else name
     return None
 
 
