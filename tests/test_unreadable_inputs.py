@@ -76,3 +76,18 @@ def test_a_folder_with_nothing_to_scan_says_so(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (0, "0 streams: 0 pass, 0 fail, 0 unknown, 0 suppressed\n")
     assert done.stderr == ("sseguard: note: found no Terraform, plan, state, CloudFormation or describe-stream input "
                            f"in {tmp_path}\n")
+
+
+def test_a_real_plan_cut_short_keeps_every_stream_and_invents_none(tmp_path: Path) -> None:
+    real = REPO / "tests" / "fixtures" / "plan" / "real" / "plan.json"
+    whole = {f["resource"]["address"] for f in scan_file(real)["findings"]}
+    cut = tmp_path / "plan.json"
+    cut.write_bytes(real.read_bytes()[:-300])
+    report = scan_file(cut)
+    assert [e["message"][:13] for e in report["errors"]] == ["invalid JSON:"]
+    assert {f["status"] for f in report["findings"]} == {"unknown"}
+    # every stream of the whole plan, and the one it deletes (the text cannot say so); the configuration's
+    # module-relative aws_kinesis_stream.s is not taken for a root stream
+    assert {f["resource"]["address"] for f in report["findings"]} == whole | {"aws_kinesis_stream.gone"}
+    assert "aws_kinesis_stream.s" not in report["by_address"]
+    assert len(whole) == 21

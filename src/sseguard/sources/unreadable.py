@@ -26,6 +26,7 @@ _RAW_STATE = re.compile(
     rb'(?:"module"\s*:\s*"((?:[^"\\]|\\.)*)"\s*,\s*)?"mode"\s*:\s*"managed"\s*,\s*"type"\s*:\s*"aws_kinesis_stream"'
     rb'\s*,\s*"name"\s*:\s*"((?:[^"\\]|\\.)+)"'
 )
+_RAW_STATE_START = re.compile(rb'\s*\{\s*"version"\s*:\s*4\s*,')
 _STREAM_ARN = re.compile(rb'"StreamARN"\s*:\s*"arn:[^":]*:kinesis:[^":]*:[^":]*:stream/((?:[^"\\]|\\.)+)"')
 _CFN_TYPE = re.compile(rb'["\']?Type["\']?\s*:\s*["\']?AWS::Kinesis::Stream(?![\w:])')
 # "Name": {  in JSON, or  Name: {  in YAML flow style, as the last thing before a Type.
@@ -78,11 +79,23 @@ def _unescape(raw: bytes) -> str:
 def _terraform_json(text: mmap.mmap) -> Iterator[tuple[str, int]]:
     for m, line in numbered(text, _ADDRESS.finditer(text)):
         address = _unescape(m.group(1))
-        if not address.startswith("data.") and ".data." not in address:
-            yield address, line
+        if address.startswith("data.") or ".data." in address or _in_configuration(text, m.end()):
+            continue
+        yield address, line
+    if not _RAW_STATE_START.match(text[:64]):
+        return  # plan and show -json entries also hold "mode", "type", "name", without their module
     for m, line in numbered(text, _RAW_STATE.finditer(text)):
         module = _unescape(m.group(1)) + "." if m.group(1) else ""
         yield f"{module}aws_kinesis_stream.{_unescape(m.group(2))}", line
+
+
+def _in_configuration(text: mmap.mmap, end: int) -> bool:
+    """Whether an address belongs to a plan's ``configuration`` section, where a module's resources are named
+    relative to the module (``aws_kinesis_stream.s`` for ``module.m.aws_kinesis_stream.s``): those entries, and
+    only those, carry ``provider_config_key`` before the next address."""
+    window = text[end:end + 512]
+    following = window.find(b'"address"')
+    return b'"provider_config_key"' in (window if following < 0 else window[:following])
 
 
 def _describe(text: mmap.mmap) -> Iterator[tuple[str, int]]:
