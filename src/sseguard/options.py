@@ -41,6 +41,6 @@ def printable(name: str) -> str:
     """A file name as text every report format can hold.
 
     On POSIX a name is bytes; Python hands the bytes that are not UTF-8 over as lone surrogates, which JSON and
-    SARIF writers cannot encode. They are shown as ``\\xNN`` escapes so the name stays recognisable and unique.
+    SARIF writers cannot encode. They are shown as ``\\xNN`` escapes, so the name stays recognisable.
     """
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
