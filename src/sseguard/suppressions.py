@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from sseguard.control.evaluate import refocus
 from sseguard.model import AppliedSuppression, Finding, Status, Stream, SuppressionRule, Verdict
 
 # The codes a peer's check id stands for: CKV_AWS_43 and Trivy AWS-0064 check the encryption type,
@@ -57,20 +58,24 @@ def parse_comment(text: str, line: int | None = None) -> SuppressionRule | None:
 
 
 def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
-    """Turn a verdict into a finding, applying the first suppression that covers its primary code.
+    """Turn a verdict into a finding, applying the suppressions that cover its failing codes.
 
     An sseguard suppression without a reason, any suppression with an unreadable or past expiry date, or naming no
     code this control has, does not apply; the finding says why, so a silenced-but-ignored comment is never
     invisible. A peer's form (checkov, trivy, cfn_nag, Guard) without a reason is honoured, as CONTROL.md asks for
-    teams migrating, and the finding notes the missing reason.
+    teams migrating, and the finding notes the missing reason. A stream failing for several codes is suppressed
+    only when every one of them is: a suppression of one never hides another, and the finding then fails on the
+    first code left unsuppressed.
     """
     notes: list[str] = []
+    failing = (verdict.code, *verdict.also_failing)
+    covering: dict[str, tuple[SuppressionRule, bool]] = {}  # code -> (first rule in force for it, peer without reason)
     for rule in stream.suppressions:
         where = f" (line {rule.line})" if rule.line else ""
         if not rule.codes:
             notes.append(f"{rule.kind} suppression{where} names no code of this control: {rule.text!r}")
             continue
-        if verdict.code not in rule.codes:
+        if not rule.codes.intersection(failing):
             continue
         peer_without_reason = False
         if not rule.reason:
@@ -89,11 +94,19 @@ def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
             if expires < today:
                 notes.append(f"{rule.kind} suppression{where} expired on {rule.expires} and no longer applies")
                 continue
-        if verdict.status is Status.PASS:
-            continue
-        if peer_without_reason:
-            notes.append(f"{rule.kind} suppression{where} has no reason: it is honoured, but an auditor will ask "
-                         "why; replace it with # sseguard:ignore CODE reason=\"...\"")
-        applied = AppliedSuppression(rule.kind, rule.reason or "(no reason given)", rule.expires, rule.line)
-        return Finding(stream, verdict, Status.SUPPRESSED, applied, tuple(notes))
-    return Finding(stream, verdict, verdict.status, None, tuple(notes))
+        for code in rule.codes.intersection(failing):
+            covering.setdefault(code, (rule, peer_without_reason))
+    if verdict.status is Status.PASS or verdict.code not in covering:
+        return Finding(stream, verdict, verdict.status, None, tuple(notes))
+    uncovered = [code for code in failing if code not in covering]
+    rule, peer_without_reason = covering[verdict.code]
+    where = f" (line {rule.line})" if rule.line else ""
+    if uncovered:
+        notes.append(f"{rule.kind} suppression{where} covers {verdict.code}, but {', '.join(uncovered)} "
+                     f"{'is' if len(uncovered) == 1 else 'are'} not suppressed, so the stream still fails")
+        return Finding(stream, refocus(stream, verdict, uncovered[0]), verdict.status, None, tuple(notes))
+    if peer_without_reason:
+        notes.append(f"{rule.kind} suppression{where} has no reason: it is honoured, but an auditor will ask "
+                     "why; replace it with # sseguard:ignore CODE reason=\"...\"")
+    applied = AppliedSuppression(rule.kind, rule.reason or "(no reason given)", rule.expires, rule.line)
+    return Finding(stream, verdict, Status.SUPPRESSED, applied, tuple(notes))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sseguard import keypolicy
@@ -193,6 +193,13 @@ def _first_unknown_key_fact(key: Key | None) -> Unknown | None:
         if isinstance(fact, Unknown):
             return fact
     return None
+
+
+def refocus(stream: Stream, verdict: Verdict, code: str) -> Verdict:
+    """The same failing verdict led by ``code``, another of its failing key checks (when its primary code is
+    suppressed and this one is not); the others, the suppressed one included, stay in ``also_failing``."""
+    others = tuple(c for c in (verdict.code, *verdict.also_failing) if c != code)
+    return replace(verdict, code=code, message=_key_failure_message(code, stream, stream.key), also_failing=others)
 
 
 def _key_failure_message(code: str, stream: Stream, key: Key | None) -> str:
