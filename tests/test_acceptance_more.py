@@ -134,8 +134,6 @@ def test_a_suppression_of_one_code_does_not_hide_another_failing_code(tmp_path: 
     assert [(f["status"], f["code"]) for f in both["findings"]] == [("suppressed", "KSSE012")]
 
 
-@pytest.mark.xfail(strict=True, reason='encrypt = "false" in terraform.tfvars is not converted to the declared bool: '
-                                       "the stream is unknown and the run exits 0")
 def test_a_tfvars_value_is_converted_to_the_variables_type(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(BOOL_SWITCH, encoding="utf-8")
     (tmp_path / "terraform.tfvars").write_text('encrypt = "false"\n', encoding="utf-8")

@@ -127,3 +127,15 @@ def test_a_variables_file_that_cannot_be_read_leaves_its_values_unknown() -> Non
     assert fixed.verdict("aws_kinesis_stream.s") == ("pass", "KSSE000", [], "main.tf", 16)
     assert fixed.evidence("aws_kinesis_stream.s")["key_reference"] == "alias/from-tfvars"
     assert fixed.verdict("aws_kinesis_stream.t") == ("fail", "KSSE002", [], "main.tf", 22)
+
+
+def test_tfvars_values_are_converted_to_the_declared_type() -> None:
+    run = scan(TF / "variables" / "converted")
+    # encrypt = "false" is the bool false, so the conditional picks NONE
+    assert run.verdict("aws_kinesis_stream.switched") == ("fail", "KSSE002", [], "main.tf", 15)
+    # copies = "2" is the number 2
+    assert sorted(run.addresses()) == ["aws_kinesis_stream.copies[0]", "aws_kinesis_stream.copies[1]",
+                                       "aws_kinesis_stream.switched"]
+    # a bool default of a string variable is the text "true", so it equals "true"
+    assert run.verdict("aws_kinesis_stream.copies[1]") == ("pass", "KSSE000", [], "main.tf", 22)
+    assert run.errors == []

@@ -218,10 +218,11 @@ class ModuleInstance:
         return Unknown(f"var.{name} has no value in {where}", resolve)
 
     def _with_type(self, block: Block, value: Value) -> Value:
-        """Terraform converts a variable's value to its type constraint. What changes a stream's settings is the
-        optional attributes of object types: one left out (or null) takes its default, or null."""
+        """Terraform converts a variable's value to its type constraint. What changes a stream's settings: text
+        given for a bool or number (``encrypt = "false"`` in a tfvars file is false), and the optional attributes
+        of object types (one left out, or null, takes its default, or null)."""
         type_attr = block.attr("type")
-        if type_attr is None or not isinstance(value, dict | list):
+        if type_attr is None or value is None or isinstance(value, Unknown | Computed):
             return value
         expr = type_attr.expr
         if expr.node is None:  # .tf.json: the type constraint is written as a string
@@ -235,9 +236,11 @@ class ModuleInstance:
         return self._convert(expr.node, expr, value)
 
     def _convert(self, node: Any, expr: Expr, value: Value) -> Value:
-        call = _type_call(node, expr.src)
-        if call is None or value is None or isinstance(value, Unknown | Computed):
+        if value is None or isinstance(value, Unknown | Computed):
             return value
+        call = _type_call(node, expr.src)
+        if call is None:
+            return _convert_primitive(expr.src[node.start_byte:node.end_byte].decode().strip(), value)
         kind, args = call
         if kind in ("list", "set", "map") and len(args) == 1:
             if isinstance(value, list):
@@ -482,6 +485,24 @@ def _unreadable_values(data: bytes, is_json: bool, read: set[str], display: str,
     names = {m.group(1).decode() for m in (_TFVARS_JSON_NAME if is_json else _TFVARS_NAME).finditer(data)}
     return {name: (display, Unknown(f"var.{name} is set in {display}, which cannot be read (error at {where})",
                                     f"fix {display}")) for name in sorted(names - read)}
+
+
+def _convert_primitive(kind: str, value: Value) -> Value:
+    """Terraform's conversions to a primitive type: ``"true"``/``"false"`` to a bool, numeric text to a number,
+    a bool or number to text. A value that does not convert is kept, and the expression using it says so."""
+    if kind == "bool" and isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    if kind == "number" and isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+    if kind == "string" and isinstance(value, bool):
+        return "true" if value else "false"
+    if kind == "string" and isinstance(value, int | float):
+        return str(value)
+    return value
 
 
 def _type_call(node: Any, src: bytes) -> tuple[str, list[Any]] | None:
