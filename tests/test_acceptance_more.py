@@ -5,6 +5,7 @@ Each test records a problem found that way, as the behaviour a user needs; the i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -90,8 +91,6 @@ def two_roots_one_module(tmp_path: Path) -> Path:
     return tree
 
 
-@pytest.mark.xfail(strict=True, reason="the two roots' streams share address, path and line: nothing in the report "
-                                       "says which environment's stream fails")
 def test_streams_of_two_roots_calling_one_module_are_told_apart(tmp_path: Path) -> None:
     tree = two_roots_one_module(tmp_path)
     result = sseguard("scan", "--no-history", ".", "--format", "json", cwd=tree)
@@ -100,19 +99,28 @@ def test_streams_of_two_roots_calling_one_module_are_told_apart(tmp_path: Path) 
     assert sorted((f["status"], f["code"]) for f in findings) == [("fail", "KSSE002"), ("pass", "KSSE000")]
     identities = {json.dumps([f["resource"], f["source"]], sort_keys=True) for f in findings}
     assert len(identities) == 2, identities
+    # the shared module's file and line are the same; the root module each stream came through tells them apart
+    assert sorted((f["resource"]["address"], f["status"], f["source"]["path"], f["source"]["line"],
+                   f["source"]["root"]) for f in findings) == [
+        ("module.s.aws_kinesis_stream.s", "fail", "modules/s/main.tf", 3, "env/prod"),
+        ("module.s.aws_kinesis_stream.s", "pass", "modules/s/main.tf", 3, "env/dev")]
+    text = sseguard("scan", "--no-history", ".", cwd=tree).stdout.decode("utf-8").splitlines()
+    assert [line.split()[2:] for line in text if "module.s." in line] == [
+        ["module.s.aws_kinesis_stream.s:3", "(root", "env/dev)", "[+KSSE010]"],
+        ["module.s.aws_kinesis_stream.s:3", "(root", "env/prod)"]]
 
 
-@pytest.mark.xfail(strict=True, reason="the history keeps one stream for the two roots' streams: the dev stream is "
-                                       "silently missing from the evidence report")
 def test_evidence_keeps_both_streams_of_two_roots_calling_one_module(tmp_path: Path) -> None:
     tree = two_roots_one_module(tmp_path)
     db = tmp_path / "history.db"
     assert sseguard("scan", "--db", db, ".", "--format", "json", cwd=tree).returncode == 1
-    result = sseguard("evidence", "report", "--db", db, "--from", "2026-01-01", "--format", "json", cwd=tmp_path)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    result = sseguard("evidence", "report", "--db", db, "--from", today, "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
     report = json.loads(result.stdout.decode("utf-8"))
     assert report["summary"]["streams"] == 2
-    assert sorted(s["last_status"]["status"] for s in report["streams"]) == ["fail", "pass"]
+    assert sorted((s["location"], s["last_status"]["status"]) for s in report["streams"]) == [
+        ("modules/s/main.tf (root env/dev)", "pass"), ("modules/s/main.tf (root env/prod)", "fail")]
 
 
 def test_a_suppression_of_one_code_does_not_hide_another_failing_code(tmp_path: Path) -> None:

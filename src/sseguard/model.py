@@ -76,6 +76,14 @@ class Location:
     path: str | None = None
     line: int | None = None
     end_line: int | None = None
+    # A stream in a called Terraform module: the folder of the root module it was reached from. One module folder
+    # can be called from several roots (env/dev, env/prod), giving streams with the same address, file and line.
+    root: str | None = None
+
+    @property
+    def root_note(self) -> str:
+        """`` (root env/dev)`` when the stream came through a root module's call, else empty."""
+        return f" (root {self.root})" if self.root else ""
 
 
 @dataclass(frozen=True)

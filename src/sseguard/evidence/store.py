@@ -86,6 +86,8 @@ def stream_key(finding: Mapping[str, Any]) -> str:
     resource = finding.get("resource") or {}
     source = finding.get("source") or {}
     where = source.get("path")
+    if where and source.get("root"):
+        where = f"{where} (root {source['root']})"  # one module file reached from two roots is two streams
     if not where:
         where = f"{resource.get('account') or '?'}/{resource.get('region') or '?'}"
     return canonical([finding.get("control"), resource.get("address"), source.get("kind"), where])

@@ -142,7 +142,8 @@ def _description(f: Finding) -> str:
 def finding_id(f: Finding, account: str, region: str) -> str:
     """The ASFF Id: the control and the resource, not the code, so a fixed stream updates its own finding."""
     s = f.stream
-    identity = "\x1f".join((CONTROL_ID, account, region, s.arn or s.location.path or "", s.address))
+    where = s.arn or ((s.location.path + s.location.root_note) if s.location.path else "")
+    identity = "\x1f".join((CONTROL_ID, account, region, where, s.address))
     return f"sseguard/{CONTROL_ID}/{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:40]}"
 
 

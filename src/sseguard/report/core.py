@@ -128,6 +128,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
             "path": s.location.path,
             "line": s.location.line,
             "end_line": s.location.end_line,
+            **({"root": s.location.root} if s.location.root else {}),
         },
         "evidence": ev,
         "suppression": (

@@ -51,7 +51,8 @@ def _details(f: Finding) -> str:
 def testcase(f: Finding) -> ET.Element:
     """The <testcase> of one stream."""
     v = f.verdict
-    attrs = {"classname": xml_text(classname(f)), "name": xml_text(f.stream.address), "time": "0"}
+    name = f.stream.address + f.stream.location.root_note
+    attrs = {"classname": xml_text(classname(f)), "name": xml_text(name), "time": "0"}
     if f.stream.location.path:
         attrs["file"] = xml_text(f.stream.location.path)
     if f.stream.location.line:

@@ -56,7 +56,7 @@ def location(f: Finding) -> str:
     streams, or the source kind."""
     loc = f.stream.location
     if loc.path:
-        return f"{loc.path}:{loc.line}" if loc.line else loc.path
+        return (f"{loc.path}:{loc.line}" if loc.line else loc.path) + loc.root_note
     region = f.stream.region if isinstance(f.stream.region, str) else None
     parts = [p for p in (f.stream.account, region) if p]
     return "/".join(parts) if parts else loc.kind.value

@@ -84,7 +84,7 @@ def _help_markdown(rc: ReasonCode) -> str:
 def fingerprint(f: Finding, code: str) -> str:
     """A stable identity for one code on one stream: the same across runs even when its lines move."""
     s = f.stream
-    where = s.location.path or s.arn or ""
+    where = (s.location.path + s.location.root_note) if s.location.path else (s.arn or "")
     text = "\x1f".join((CONTROL_ID, code, s.address, where))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -131,8 +131,9 @@ def _suppressions(f: Finding) -> list[dict[str, Any]]:
 def _message(f: Finding, code: str) -> str:
     v = f.verdict
     if code != v.code:
-        return f"{f.stream.address}: advisory {code} {CODES[code].slug}: {CODES[code].title}."
-    text = f"{f.stream.address}: {v.message}."
+        return f"{f.stream.address}{f.stream.location.root_note}: advisory {code} {CODES[code].slug}: " \
+               f"{CODES[code].title}."
+    text = f"{f.stream.address}{f.stream.location.root_note}: {v.message}."
     if v.also_failing:
         text += f" Also failing: {', '.join(v.also_failing)}."
     for note in f.notes:

@@ -57,7 +57,8 @@ def _finding_lines(f: Finding, paint: object) -> list[str]:
     line = f":{f.stream.location.line}" if f.stream.location.line else ""
     status = paint(f"{f.status.value.upper():<10}", _COLORS[f.status])
     adv = f" [+{','.join(v.advisories)}]" if v.advisories else ""
-    out = [f"  {status} {v.code} {f.stream.address}{line}{adv}", f"             {v.message}"]
+    out = [f"  {status} {v.code} {f.stream.address}{line}{f.stream.location.root_note}{adv}",
+           f"             {v.message}"]
     if f.suppression:
         exp = f", expires {f.suppression.expires}" if f.suppression.expires else ""
         out.append(paint(f"             suppressed ({f.suppression.kind}): {f.suppression.reason}{exp}", _DIM))

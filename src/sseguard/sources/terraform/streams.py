@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -82,7 +83,7 @@ def streams_of(inst: ModuleInstance, imports: set[str]) -> Iterator[Stream]:
         expansion = inst.expand(block)
         rules = suppressions_for(block)
         if expansion.unknown is not None and not expansion.instances:
-            yield _unknown_stream(base, block, expansion.unknown, rules)
+            yield _unknown_stream(inst, base, block, expansion.unknown, rules)
             continue
         for key, bindings in expansion.instances:
             address = base + instance_key(key)
@@ -90,16 +91,28 @@ def streams_of(inst: ModuleInstance, imports: set[str]) -> Iterator[Stream]:
             yield stream_instance(inst, block, address, bindings, importing, rules, expansion.unknown)
     for unread in inst.module.unread_streams:
         address = f"{inst.path}.{STREAM_TYPE}.{unread.name}" if inst.path else f"{STREAM_TYPE}.{unread.name}"
-        yield Stream(address, STREAM_TYPE, Location(SourceKind.TERRAFORM, unread.display, unread.line),
+        yield Stream(address, STREAM_TYPE, Location(SourceKind.TERRAFORM, unread.display, unread.line,
+                                                     root=_root_of(inst)),
                      Unknown(unread.reason, unread.resolve))
 
 
-def _unknown_stream(address: str, block: Block, why: Unknown, rules: tuple[SuppressionRule, ...]) -> Stream:
-    return Stream(address, STREAM_TYPE, _location(block), why, suppressions=rules)
+def _unknown_stream(inst: ModuleInstance, address: str, block: Block, why: Unknown,
+                    rules: tuple[SuppressionRule, ...]) -> Stream:
+    return Stream(address, STREAM_TYPE, _location(inst, block), why, suppressions=rules)
 
 
-def _location(block: Block) -> Location:
-    return Location(SourceKind.TERRAFORM, block.file.display, block.line, block.end_line)
+def _location(inst: ModuleInstance, block: Block) -> Location:
+    return Location(SourceKind.TERRAFORM, block.file.display, block.line, block.end_line, _root_of(inst))
+
+
+def _root_of(inst: ModuleInstance) -> str | None:
+    """The root module's folder, for a stream in a module folder outside it: such a folder may be called from
+    several roots (env/dev and env/prod both calling ../../modules/s), and only the root tells their streams apart.
+    A module inside its root's folder is named by its own path already."""
+    root = os.path.abspath(inst.tree.root_dir)
+    if not inst.path or os.path.abspath(inst.module.dir).startswith(root + os.sep):
+        return None
+    return inst.tree.options.display_path(inst.tree.root_dir)
 
 
 def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: dict[str, Any], importing: bool,
@@ -120,7 +133,7 @@ def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: 
             inst.tree.error(block.file.display, "syntax error in this block", block.line)
         why = Unknown(f"the block has a syntax error ({block.file.display}:{block.line}-{block.end_line})",
                       "fix the syntax error (terraform validate shows it)")
-        return Stream(address, STREAM_TYPE, _location(block), why, region=region, importing=importing,
+        return Stream(address, STREAM_TYPE, _location(inst, block), why, region=region, importing=importing,
                       suppressions=rules, facts=facts)
     encryption: str | Unknown | None = None
     if enc_attr is not None:
@@ -133,7 +146,7 @@ def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: 
         reference, key = _key(inst, inst.eval(key_attr.expr, bindings), key_attr.expr, region)
     name = inst.eval(name_attr.expr, bindings) if name_attr is not None else None
     return Stream(
-        address, STREAM_TYPE, _location(block), encryption, reference, key, region,
+        address, STREAM_TYPE, _location(inst, block), encryption, reference, key, region,
         name=name if isinstance(name, str) else None, importing=importing, suppressions=rules, facts=facts,
     )
 
