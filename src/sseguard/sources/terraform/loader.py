@@ -164,8 +164,28 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
 _STREAM_DECL_JSON = re.compile(rb'"aws_kinesis_stream"\s*:\s*\{\s*"([^"]+)"\s*:')
 
 
+# What in HCL text can hold a line that looks like a declaration but is not one: comments and heredoc bodies.
+# Quoted strings are matched too, only so that a '#' or '/*' inside one is not taken for a comment.
+_NOT_CODE = re.compile(
+    rb'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/|<<-?"?([A-Za-z_]\w*)"?[ \t]*\n.*?^[ \t]*\1[ \t]*$',
+    re.DOTALL | re.MULTILINE,
+)
+
+
+def _code_only(text: bytes) -> bytes:
+    """HCL text with comments and heredoc bodies blanked (newlines kept, so lines still count)."""
+    def blank(m: re.Match[bytes]) -> bytes:
+        found = m.group(0)
+        return found if found.startswith(b'"') else re.sub(rb"[^\n]", b" ", found)
+    return _NOT_CODE.sub(blank, text)
+
+
 def _declared_streams(text: bytes | mmap.mmap, json_syntax: bool) -> list[tuple[str, int]]:
-    """Stream names declared in a file's text, with their lines (a JSON object's first stream only)."""
+    """Stream names declared in a file's text, with their lines (a JSON object's first stream only). In HCL held
+    in memory, commented-out blocks and heredoc text are not declarations; a mapped file too large to copy is
+    searched as it is."""
+    if not json_syntax and isinstance(text, bytes):
+        text = _code_only(text)
     pattern = _STREAM_DECL_JSON if json_syntax else _STREAM_DECL
     return [(m.group(1).decode("utf-8", "replace"), line)
             for m, line in numbered(text, pattern.finditer(text), group=1)]
