@@ -38,6 +38,8 @@ def test_a_broken_yaml_template_keeps_its_streams_as_unknown() -> None:
     ("pretty.template.json", [("Pretty", "AWS::Kinesis::Stream", "unknown", "KSSE020", 5)]),
     ("flow.yaml", [("Flow", "AWS::Kinesis::Stream", "unknown", "KSSE020", 2),
                    ("Other", "AWS::Kinesis::Stream", "unknown", "KSSE020", 4)]),
+    # a commented-out resource is not a stream
+    ("commented.yaml", [("New", "AWS::Kinesis::Stream", "unknown", "KSSE020", 5)]),
     # a Type with no logical id above it is still a stream, named by its line
     ("no_logical_id.yaml", [("AWS::Kinesis::Stream at line 3", "AWS::Kinesis::Stream", "unknown", "KSSE020", 3)]),
     ("describe.json", [("orders", "AWS::Kinesis::Stream", "unknown", "KSSE020", 4)]),

@@ -105,6 +105,8 @@ def _describe(text: mmap.mmap) -> Iterator[tuple[str, int]]:
 
 def _cloudformation(text: mmap.mmap) -> Iterator[tuple[str, int]]:
     for m, line in numbered(text, _CFN_TYPE.finditer(text)):
+        if text[text.rfind(b"\n", 0, m.start()) + 1:m.start()].lstrip().startswith(b"#"):
+            continue  # a YAML comment
         yield _logical_id(text, m.start()) or f"AWS::Kinesis::Stream at line {line}", line
 
 
