@@ -509,11 +509,11 @@ def test_suppression_lines_and_notes() -> None:
     assert findings["SseguardExpired"].notes == (
         "sseguard suppression (line 19) expired on 2020-01-31 and no longer applies",)
     assert findings["SseguardNoReason"].notes == (
-        'sseguard suppression (line 29) has no reason and is not applied: give reason="..."',)
+        "sseguard suppression (line 29) has no reason and is not applied: give it a reason",)
     # Guard's SuppressedRules has no reason field: a Guard suppression is honoured, and the missing reason noted.
     assert findings["GuardOnly"].notes == (
         "guard suppression (line 59) has no reason: it is honoured, but an auditor will ask why; "
-        'replace it with # sseguard:ignore CODE reason="..."',)
+        "replace it with Metadata: {sseguard: {ignore: [{code: CODE, reason: ...}]}}",)
     assert findings["GuardOnly"].status is Status.SUPPRESSED
     assert findings["SseguardOtherCode"].notes == ()
     assert findings["NoSuchCode"].notes == (

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from sseguard.control.evaluate import refocus
-from sseguard.model import AppliedSuppression, Finding, Status, Stream, SuppressionRule, Verdict
+from sseguard.model import AppliedSuppression, Finding, SourceKind, Status, Stream, SuppressionRule, Verdict
 
 # The codes a peer's check id stands for: CKV_AWS_43 and Trivy AWS-0064 check the encryption type,
 # CKV_AWS_185 (and Trivy, which also wants a key) the key's presence.
@@ -68,6 +68,7 @@ def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
     first code left unsuppressed.
     """
     notes: list[str] = []
+    cfn = stream.location.kind is SourceKind.CLOUDFORMATION  # there a suppression lives in Metadata, not a comment
     failing = (verdict.code, *verdict.also_failing)
     covering: dict[str, tuple[SuppressionRule, bool]] = {}  # code -> (first rule in force for it, peer without reason)
     for rule in stream.suppressions:
@@ -80,7 +81,8 @@ def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
         peer_without_reason = False
         if not rule.reason:
             if rule.kind == "sseguard":
-                notes.append(f"{rule.kind} suppression{where} has no reason and is not applied: give reason=\"...\"")
+                notes.append(f"{rule.kind} suppression{where} has no reason and is not applied: give "
+                             + ("it a reason" if cfn else 'reason="..."'))
                 continue
             # a peer's form is honoured for teams migrating, though some (trivy, Guard) have no place for a reason
             peer_without_reason = True
@@ -107,6 +109,7 @@ def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
         return Finding(stream, refocus(stream, verdict, uncovered[0]), verdict.status, None, tuple(notes))
     if peer_without_reason:
         notes.append(f"{rule.kind} suppression{where} has no reason: it is honoured, but an auditor will ask "
-                     "why; replace it with # sseguard:ignore CODE reason=\"...\"")
+                     "why; replace it with " + ("Metadata: {sseguard: {ignore: [{code: CODE, reason: ...}]}}" if cfn
+                                                else '# sseguard:ignore CODE reason="..."'))
     applied = AppliedSuppression(rule.kind, rule.reason or "(no reason given)", rule.expires, rule.line)
     return Finding(stream, verdict, Status.SUPPRESSED, applied, tuple(notes))
