@@ -144,3 +144,20 @@ def run_module(*args: str) -> tuple[int, dict[str, Any]]:
     report: dict[str, Any] = json.loads(done.stdout)
     validate_report(report)
     return done.returncode, report
+
+
+def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m sseguard ARGS`` as a user would, in ``cwd``, with stdout and stderr kept as raw bytes; no
+    TF_VAR_ or SSEGUARD_ variable of the test's environment leaks in, and no traceback may reach stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_VAR_", "SSEGUARD_"))}
+    result = subprocess.run([sys.executable, "-m", "sseguard", *map(str, args)], cwd=cwd, env=env,
+                            capture_output=True, timeout=60, check=False)
+    assert b"Traceback" not in result.stderr, result.stderr.decode("utf-8", "replace")
+    return result
+
+
+def report_of(stdout: bytes) -> dict[str, Any]:
+    """A JSON report from raw stdout, checked to be UTF-8 and valid against the report schema."""
+    report: dict[str, Any] = json.loads(stdout.decode("utf-8"))
+    validate_report(report)
+    return report

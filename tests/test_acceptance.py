@@ -11,25 +11,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from helpers import validate_report
+from helpers import report_of
+from helpers import run_cli as sseguard
 
 ACCEPTANCE = Path(__file__).resolve().parent / "fixtures" / "acceptance"
 # A Latin-1 file name: on Linux a name is bytes, and Python hands undecodable bytes to sseguard as surrogates.
 # It is made at test time because a fixture with such a name would not survive every checkout.
 LATIN1_NAME = b"caf\xe9.tf"
-
-
-def sseguard(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    """Run the console entry point as a user would, with stdout and stderr kept as raw bytes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_VAR_")}
-    result = subprocess.run([sys.executable, "-m", "sseguard", *map(str, args)], cwd=cwd, env=env,
-                            capture_output=True, timeout=60, check=False)
-    assert b"Traceback" not in result.stderr, result.stderr.decode("utf-8", "replace")
-    return result
 
 
 def latin1_named_tree(tmp_path: Path) -> Path:
@@ -38,12 +29,6 @@ def latin1_named_tree(tmp_path: Path) -> Path:
     folder.mkdir()
     shutil.copyfile(ACCEPTANCE / "stream_none.tf", os.path.join(os.fsencode(folder), LATIN1_NAME))
     return folder
-
-
-def report_of(stdout: bytes) -> dict[str, Any]:
-    report: dict[str, Any] = json.loads(stdout.decode("utf-8"))
-    validate_report(report)
-    return report
 
 
 def test_json_report_is_utf8_when_a_file_name_is_not(tmp_path: Path) -> None:

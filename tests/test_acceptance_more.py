@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-from helpers import validate_report
+from helpers import report_of
+from helpers import run_cli as sseguard
 
 SHARED_MODULE = """\
 variable "enc" {}
@@ -60,21 +57,6 @@ resource "aws_kinesis_stream" "t" {
   kms_key_id      = aws_kms_key.k.arn
 }
 """
-
-
-def sseguard(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    """Run the console entry point as a user would, with stdout and stderr kept as raw bytes."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_VAR_", "SSEGUARD_"))}
-    result = subprocess.run([sys.executable, "-m", "sseguard", *map(str, args)], cwd=cwd, env=env,
-                            capture_output=True, timeout=60, check=False)
-    assert b"Traceback" not in result.stderr, result.stderr.decode("utf-8", "replace")
-    return result
-
-
-def report_of(stdout: bytes) -> dict[str, Any]:
-    report: dict[str, Any] = json.loads(stdout.decode("utf-8"))
-    validate_report(report)
-    return report
 
 
 def two_roots_one_module(tmp_path: Path) -> Path:
