@@ -2,7 +2,7 @@
 
 usage: python bench/bench_terraform.py [--files 2000] [--checkov PATH] [--runs 3] [--corpus DIR]
 
-Generates the corpus with ../shared/bench/gen_corpus.py (unless --corpus is given), runs
+Generates the corpus with bench/gen_corpus.py (unless --corpus is given), runs
 ``sseguard scan DIR --format json`` (and Checkov ``-d DIR --framework terraform --check CKV_AWS_43 -o json`` when
 --checkov names its executable) under ``/usr/bin/time -v``, prints wall time and peak memory of each, the ratio,
 and whether the two agree on every stream where their rules are the same (encryption missing / NONE -> fail,
@@ -24,7 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-GEN = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+GEN = HERE / "gen_corpus.py"
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:

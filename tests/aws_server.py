@@ -46,7 +46,6 @@ from werkzeug.serving import make_server
 
 ACCOUNT = "123456789012"  # moto's default account: the one the plain test credentials belong to
 REPO = Path(__file__).resolve().parent.parent
-SCHEMA = Path("/work/shared/spec/report.schema.json")
 _TARGET_SERVICES = {"Kinesis_20131202": "kinesis", "TrentService": "kms"}
 
 StartResponse = Callable[..., Any]

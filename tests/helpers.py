@@ -24,19 +24,16 @@ import jsonschema
 from sseguard import cli
 from sseguard.options import ScanOptions
 from sseguard.scan import scan_paths
+from sseguard.schema import report_schema
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
-SHARED = REPO.parent / "shared"
-SCHEMA_PATH = SHARED / "spec" / "report.schema.json"
 TF = TESTS / "fixtures" / "terraform"
 
 
 @functools.cache
 def _validator() -> jsonschema.protocols.Validator:
-    if not SCHEMA_PATH.is_file():
-        raise AssertionError(f"the report schema {SCHEMA_PATH} is missing: reports cannot be validated")
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = report_schema()
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)  # type: ignore[no-any-return]

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from moto.kinesis.models import kinesis_backends
 
-from aws_server import ACCOUNT, SCHEMA, MotoAws, assume, clean_env, client, role_arn, run_cli, running
+from aws_server import ACCOUNT, MotoAws, assume, clean_env, client, role_arn, run_cli, running
+from helpers import validate_report
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_json_report_validates_and_counts_calls(aws: MotoAws, tmp_path: Path) ->
     assert done.returncode == 1, done.stderr
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
     report = json.loads(done.stdout)
-    jsonschema.validate(report, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    validate_report(report)
     by_address = {f["resource"]["address"]: f for f in report["findings"]}
     assert (by_address[plain]["status"], by_address[plain]["code"]) == ("fail", "KSSE002")
     assert (by_address[managed]["status"], by_address[managed]["advisories"]) == ("pass", ["KSSE010"])

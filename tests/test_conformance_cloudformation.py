@@ -6,33 +6,23 @@ Skips cleanly when the corpus is not beside the repository.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+import conformance
+from conformance import CORPUS as CONFORMANCE
 from sseguard.options import ScanOptions
 from sseguard.scan import scan_paths
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
-CASES = CONFORMANCE / "cases.json"
-
-
-def _cases() -> list[Any]:
-    if not CASES.is_file():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"conformance corpus not found at {CONFORMANCE}"))]
-    cases = [c for c in json.loads(CASES.read_text(encoding="utf-8")) if c["kind"] == "cloudformation"]
-    return [pytest.param(c, id=c["file"]) for c in cases]
-
 
 def test_corpus_has_cloudformation_cases() -> None:
-    if not CASES.is_file():
-        pytest.skip(f"conformance corpus not found at {CONFORMANCE}")
-    assert len([c for c in json.loads(CASES.read_text(encoding="utf-8")) if c["kind"] == "cloudformation"]) >= 20
+    if not conformance.present():
+        pytest.skip(conformance.ABSENT)
+    assert conformance.count("cloudformation") >= 20
 
 
-@pytest.mark.parametrize("case", _cases())
+@pytest.mark.parametrize("case", conformance.cases("cloudformation"))
 def test_cloudformation_case(case: dict[str, Any]) -> None:
     path = CONFORMANCE / case["file"]
     report = scan_paths([path], ScanOptions(base=CONFORMANCE))

@@ -5,36 +5,23 @@ The corpus lives beside the repository (``../shared/conformance``); without it t
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+import conformance
+from conformance import CORPUS
 from sseguard.options import ScanOptions
 from sseguard.scan import scan_paths
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "conformance"
-CASES_FILE = CORPUS / "cases.json"
 
-
-def _cases() -> list[dict[str, Any]]:
-    if not CASES_FILE.is_file():
-        return []
-    cases: list[dict[str, Any]] = json.loads(CASES_FILE.read_text(encoding="utf-8"))
-    return [c for c in cases if c.get("kind") == "aws-describe-stream"]
-
-
-CASES = _cases()
-
-
-@pytest.mark.skipif(not CASES_FILE.is_file(), reason=f"conformance corpus not found at {CORPUS}")
 def test_corpus_has_describe_cases() -> None:
-    assert CASES, "cases.json lists no aws-describe-stream case"
+    if not conformance.present():
+        pytest.skip(conformance.ABSENT)
+    assert conformance.count("aws-describe-stream") >= 6
 
 
-@pytest.mark.skipif(not CASES_FILE.is_file(), reason=f"conformance corpus not found at {CORPUS}")
-@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+@pytest.mark.parametrize("case", conformance.cases("aws-describe-stream"))
 def test_describe_case(case: dict[str, Any]) -> None:
     path = CORPUS / case["file"]
     report = scan_paths([path], ScanOptions(base=CORPUS)).to_dict()

@@ -3,30 +3,16 @@ its own as `sseguard scan <file>`, gives exactly the expected findings (status, 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+import conformance
+from conformance import CORPUS
 from helpers import scan
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 
-
-def _cases() -> list[Any]:
-    index = CORPUS / "cases.json"
-    if not index.is_file():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"conformance corpus not found at {CORPUS}"),
-                             id="corpus-absent")]
-    cases = [c for c in json.loads(index.read_text(encoding="utf-8")) if c["kind"] == "terraform"]
-    return [pytest.param(c, id=c["file"]) for c in cases]
-
-
-CASES = _cases()
-
-
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", conformance.cases("terraform"))
 def test_terraform_case(case: dict[str, Any]) -> None:
     path = CORPUS / case["file"]
     run = scan(path)
@@ -41,6 +27,6 @@ def test_terraform_case(case: dict[str, Any]) -> None:
 
 
 def test_the_corpus_has_terraform_cases() -> None:
-    if not (CORPUS / "cases.json").is_file():
-        pytest.skip(f"conformance corpus not found at {CORPUS}")
-    assert len(CASES) >= 13
+    if not conformance.present():
+        pytest.skip(conformance.ABSENT)
+    assert conformance.count("terraform") >= 13

@@ -1,35 +1,26 @@
-"""SARIF 2.1.0: every log validates against the OASIS schema; rules, levels, locations, fingerprints, suppressions."""
+"""SARIF 2.1.0: every log passes GitHub code scanning's ingestion rules (and the OASIS schema when it is present);
+rules, levels, locations, fingerprints, suppressions."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-import jsonschema
-import pytest
-
 import report_cases as rc
+import sarif_rules
 from sseguard.control.codes import CODES
 from sseguard.model import InputError
 from sseguard.report import FORMATS, RenderOptions, sarif
 from sseguard.report.core import Report
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "spec" / "sarif-2.1.0.json"
 
-
-@pytest.fixture(scope="module")
-def validator() -> jsonschema.Draft4Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft4Validator(schema)
-
-
-def log_of(report: Report, validator: jsonschema.Draft4Validator) -> dict[str, Any]:
-    """Render through the FORMATS entry (as the CLI does), parse, and validate against the schema."""
+def log_of(report: Report) -> dict[str, Any]:
+    """Render through the FORMATS entry (as the CLI does), parse, and check GitHub's ingestion rules (and the OASIS
+    schema when it is beside the repository)."""
     text = FORMATS["sarif"](report, RenderOptions())
     data: dict[str, Any] = json.loads(text)
-    validator.validate(data)
+    sarif_rules.check(data)
     return data
 
 
@@ -38,8 +29,8 @@ def results_of(data: dict[str, Any]) -> list[tuple[str, str, str]]:
             for r in data["runs"][0]["results"]]
 
 
-def test_log_validates_and_has_one_rule_per_code(validator: jsonschema.Draft4Validator) -> None:
-    data = log_of(rc.report(), validator)
+def test_log_validates_and_has_one_rule_per_code() -> None:
+    data = log_of(rc.report())
     assert data["version"] == "2.1.0"
     driver = data["runs"][0]["tool"]["driver"]
     assert driver["name"] == "sseguard"
@@ -63,8 +54,8 @@ def test_log_validates_and_has_one_rule_per_code(validator: jsonschema.Draft4Val
     assert "security-severity" not in by_id["KSSE022"]["properties"]
 
 
-def test_results_levels_and_advisory_notes(validator: jsonschema.Draft4Validator) -> None:
-    data = log_of(rc.report(), validator)
+def test_results_levels_and_advisory_notes() -> None:
+    data = log_of(rc.report())
     assert results_of(data) == [
         ("KSSE021", "warning", rc.DENIED_ARN),
         ("KSSE002", "error", rc.LIVE_ARN),
@@ -85,8 +76,8 @@ def test_results_levels_and_advisory_notes(validator: jsonschema.Draft4Validator
     assert moved["properties"]["evidence"]["also_failing"] == ["KSSE014"]
 
 
-def test_physical_location_for_source_and_logical_for_live(validator: jsonschema.Draft4Validator) -> None:
-    results = log_of(rc.report(), validator)["runs"][0]["results"]
+def test_physical_location_for_source_and_logical_for_live() -> None:
+    results = log_of(rc.report())["runs"][0]["results"]
     plain = next(r for r in results if r["message"]["text"].startswith("aws_kinesis_stream.plain:"))
     assert plain["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "main.tf", "uriBaseId": "%SRCROOT%"},
@@ -100,9 +91,9 @@ def test_physical_location_for_source_and_logical_for_live(validator: jsonschema
         {"fullyQualifiedName": rc.LIVE_ARN, "kind": "resource", "name": "live-orders"}]
 
 
-def test_absolute_path_becomes_file_uri(validator: jsonschema.Draft4Validator) -> None:
+def test_absolute_path_becomes_file_uri() -> None:
     outside = replace(rc.streams()[0], location=rc.tf("/srv/other repo/main.tf", 2, 5))
-    results = log_of(rc.report([outside], errors=[]), validator)["runs"][0]["results"]
+    results = log_of(rc.report([outside], errors=[]))["runs"][0]["results"]
     assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"] == {
         "uri": "file:///srv/other%20repo/main.tf"}
 
@@ -125,8 +116,8 @@ def test_fingerprints_survive_moved_lines_but_not_a_new_code_or_file() -> None:
     assert other_file[("aws_kinesis_stream.plain", "KSSE001")] != before[("aws_kinesis_stream.plain", "KSSE001")]
 
 
-def test_suppressed_finding_carries_in_source_suppression(validator: jsonschema.Draft4Validator) -> None:
-    results = log_of(rc.report(), validator)["runs"][0]["results"]
+def test_suppressed_finding_carries_in_source_suppression() -> None:
+    results = log_of(rc.report())["runs"][0]["results"]
     legacy = next(r for r in results if r["message"]["text"].startswith("aws_kinesis_stream.legacy:"))
     assert legacy["level"] == "error"
     assert legacy["suppressions"] == [{
@@ -140,8 +131,8 @@ def test_suppressed_finding_carries_in_source_suppression(validator: jsonschema.
     assert sum(1 for r in results if "suppressions" in r) == 1
 
 
-def test_invocation_reports_input_errors(validator: jsonschema.Draft4Validator) -> None:
-    data = log_of(rc.report(), validator)
+def test_invocation_reports_input_errors() -> None:
+    data = log_of(rc.report())
     [inv] = data["runs"][0]["invocations"]
     assert inv["executionSuccessful"] is True
     assert inv["exitCode"] == 1
@@ -155,10 +146,10 @@ def test_invocation_reports_input_errors(validator: jsonschema.Draft4Validator) 
     }]
 
 
-def test_nothing_read_is_an_unsuccessful_run(validator: jsonschema.Draft4Validator) -> None:
+def test_nothing_read_is_an_unsuccessful_run() -> None:
     nothing = rc.report([], inputs=[], errors=[InputError("missing.tf", "no such file or folder"),
                                                InputError("aws://111122223333/us-east-1", "credentials expired")])
-    data = log_of(nothing, validator)
+    data = log_of(nothing)
     [inv] = data["runs"][0]["invocations"]
     assert inv["executionSuccessful"] is False
     assert inv["exitCode"] == 2
@@ -168,9 +159,9 @@ def test_nothing_read_is_an_unsuccessful_run(validator: jsonschema.Draft4Validat
     assert "locations" not in live_note
 
 
-def test_clean_run_exit_code_zero(validator: jsonschema.Draft4Validator) -> None:
+def test_clean_run_exit_code_zero() -> None:
     passes = [s for s in rc.streams() if s.address in ("aws_kinesis_stream.orders", "aws_kinesis_stream.managed")]
-    data = log_of(rc.report(passes, errors=[]), validator)
+    data = log_of(rc.report(passes, errors=[]))
     inv = data["runs"][0]["invocations"][0]
     assert (inv["executionSuccessful"], inv["exitCode"]) == (True, 0)
     assert [r["ruleId"] for r in data["runs"][0]["results"]] == ["KSSE010"]

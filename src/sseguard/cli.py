@@ -144,6 +144,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from sseguard.schema import report_schema_text
+
+    sys.stdout.write(report_schema_text())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(
@@ -170,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("code", metavar="CODE")
     explain.set_defaults(func=_cmd_explain)
     cli_evidence.register(sub)
+
+    schema = sub.add_parser("schema", help="print the JSON schema of the report (sseguard/report/v1)")
+    schema.set_defaults(func=_cmd_schema)
     return parser
 
 
