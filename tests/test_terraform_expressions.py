@@ -54,8 +54,9 @@ def test_an_undecidable_condition_is_unknown_and_names_it(run: ScanRun) -> None:
     assert run.verdict("aws_kinesis_stream.conditional_unknown") == ("unknown", "KSSE020", [], "main.tf", 53)
     assert run.finding("aws_kinesis_stream.conditional_unknown")["message"] == (
         "encryption_type = var.unset == \"x\" ? \"KMS\" : \"NONE\": the condition 'var.unset == \"x\"' cannot be "
-        "decided: var.unset has no value in this root module; to resolve: pass --var unset=... or set it in a "
-        "tfvars file (terraform.tfvars, *.auto.tfvars, --var-file)")
+        "decided: var.unset has no value in this root module, and the verdict depends on it (when var.unset == \"x\" "
+        "is true: pass KSSE000; when var.unset == \"x\" is false: fail KSSE002); to resolve: pass --var unset=... or "
+        "set it in a tfvars file (terraform.tfvars, *.auto.tfvars, --var-file)")
 
 
 @pytest.mark.parametrize(("name", "line", "code", "facts"), [
@@ -72,7 +73,8 @@ def test_literal_failures(run: ScanRun, name: str, line: int, code: str, facts: 
 
 @pytest.mark.parametrize(("name", "line", "message"), [
     ("undeclared_local", 118,
-     "encryption_type = local.nope: local.nope is not declared; to resolve: declare local 'nope'"),
+     "encryption_type = local.nope: local.nope is not declared in this module; Terraform rejects a reference to it; "
+     "to resolve: declare local 'nope'"),
     ("unevaluated_function", 123,
      "kms_key_id = uuid(): function uuid() is not evaluated by sseguard (main.tf:126); to resolve: scan the plan JSON "
      "instead"),

@@ -108,9 +108,30 @@ def default_key_policy(account: str | None) -> dict[str, Any]:
     }
 
 
+_DEFAULT_POLICY_NOTE = (
+    "the key has KMS's default key policy (no policy is set): it gives the account root kms:*, so IAM policies in "
+    "the account decide who can use the key, and it grants the kinesis.amazonaws.com principal nothing; producers "
+    "and consumers then need kms:GenerateDataKey and kms:Decrypt in their IAM policies"
+)
+
+
+def is_default_policy(policy: Mapping[str, Any]) -> bool:
+    """Whether a policy is KMS's default key policy (one statement delegating kms:* to the account root)."""
+    statements = policy.get("Statement")
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list) or len(statements) != 1 or not isinstance(statements[0], Mapping):
+        return False
+    only = statements[0]
+    principal = only.get("Principal")
+    root = principal.get("AWS") if isinstance(principal, Mapping) else None
+    return (only.get("Effect") == "Allow" and only.get("Action") == "kms:*" and only.get("Resource") == "*"
+            and isinstance(root, str) and bool(_ROOT_ARN.match(root)) and "Condition" not in only)
+
+
 def analyze(policy: Mapping[str, Any]) -> PolicyAnalysis:
     """Analyse a parsed key policy for the Kinesis data-plane actions. Never raises: what cannot be read is noted."""
-    notes: list[str] = []
+    notes: list[str] = [_DEFAULT_POLICY_NOTE] if isinstance(policy, Mapping) and is_default_policy(policy) else []
     statements = _statements(policy, notes)
     allows = [s for s in statements if s.effect == "Allow"]
     denies = [s for s in statements if s.effect == "Deny" and not s.conditional]

@@ -33,6 +33,11 @@ class OutOfReach:
     reason: str
 
 
+def is_resolved(value: object) -> bool:
+    """Whether a fact is known: neither ``Unknown`` nor ``OutOfReach``."""
+    return not isinstance(value, Unknown | OutOfReach)
+
+
 class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
@@ -140,6 +145,18 @@ class Stream:
     updating: bool = False
     suppressions: tuple[SuppressionRule, ...] = ()
     facts: Mapping[str, Any] = field(default_factory=dict)
+    # A condition the source could not decide, with the stream as it would be either way: the judge decides the
+    # stream when every variant gets the same verdict, and it is unknown only when they disagree. The stream's own
+    # undecided fields hold the Unknown that names the condition.
+    variants: tuple[Variant, ...] = ()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way the conditions a source could not decide may go (``when``), and the stream as it is then."""
+
+    when: str
+    stream: Stream
 
 
 @dataclass(frozen=True)
@@ -155,6 +172,8 @@ class Verdict:
     policy_notes: tuple[str, ...] = ()
     # How to resolve this stream's unknown, when the source knows better than the code's general remediation.
     resolve: str | None = None
+    # A stream with variants: each variant's verdict, in the variants' order.
+    branches: tuple[tuple[Variant, Verdict], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,8 +217,11 @@ class SourceResult:
     streams: list[Stream] = field(default_factory=list)
     inputs: list[ScannedInput] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    # What the user should know about how the inputs were read, short of an error (a link not followed).
+    notes: list[str] = field(default_factory=list)
 
     def extend(self, other: SourceResult) -> None:
         self.streams.extend(other.streams)
         self.inputs.extend(other.inputs)
         self.errors.extend(other.errors)
+        self.notes.extend(other.notes)

@@ -23,6 +23,16 @@ class ScanOptions:
     today: dt.date = field(default_factory=dt.date.today)
     base: Path = field(default_factory=Path.cwd)
     environ: dict[str, str] = field(default_factory=dict)  # TF_VAR_* and friends
+    # Real paths of the folders the scan may read files from (file(), module sources, folder links): the git
+    # checkout each scanned path is in, else the scanned path itself. Empty: the scanned folder alone.
+    boundaries: tuple[str, ...] = ()
+
+    def inside(self, path: Path | str, fallback: Path | None = None) -> bool:
+        """Whether ``path`` (symlinks resolved) lies within the scan's boundaries (``fallback`` when none are
+        set)."""
+        real = os.path.realpath(path)
+        roots = self.boundaries or ((os.path.realpath(fallback),) if fallback is not None else ())
+        return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
     @cached_property
     def _base_prefix(self) -> str:
@@ -35,6 +45,21 @@ class ScanOptions:
         prefix = self._base_prefix
         shown = full[len(prefix):] if full.startswith(prefix) else full
         return printable(shown.replace(os.sep, "/"))
+
+
+def boundary_of(path: Path) -> str:
+    """The folder a scan of ``path`` may read from: the top of the git checkout it is in (a module source or a
+    policy file elsewhere in the same repository is normal in a monorepo), else the path itself (a file's folder)."""
+    real = os.path.realpath(path)
+    start = real if os.path.isdir(real) else os.path.dirname(real)
+    here = start
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return start
+        here = parent
 
 
 def printable(name: str) -> str:

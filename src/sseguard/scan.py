@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 from sseguard.control import evaluate
 from sseguard.model import Finding, InputError, SourceResult, Stream
-from sseguard.options import ScanOptions, printable
+from sseguard.options import ScanOptions, boundary_of, printable
 from sseguard.report.core import Report
 from sseguard.sources import file_sources, terraform
 from sseguard.suppressions import apply
@@ -33,6 +34,9 @@ def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
     Every file is read once, however it is reached: a path named twice, a file and its folder, or a folder
     through a symlink all give one finding per stream.
     """
+    paths = list(paths)
+    if not options.boundaries:
+        options = replace(options, boundaries=tuple(dict.fromkeys(boundary_of(p) for p in paths if p.exists())))
     result = SourceResult()
     tf_dirs: list[Path] = []
     tf_files: list[Path] = []
@@ -42,7 +46,7 @@ def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
         if not path.exists():
             result.errors.append(InputError(printable(str(path)), "no such file or folder"))
         elif path.is_dir():
-            _discover(path, tf_dirs, data_files, seen_dirs, result)
+            _discover(path, tf_dirs, data_files, seen_dirs, result, options)
         elif terraform.is_terraform_file(path):
             tf_files.append(path)
         else:
@@ -85,12 +89,14 @@ def _discover(
     data_files: dict[str, tuple[Path, bool]],
     seen: set[str],
     result: SourceResult,
+    options: ScanOptions,
 ) -> None:
     """Walk a folder: every folder holding .tf files is a module; other data files are sniffed later.
 
-    Symlinked folders are followed once (by real path), so a link loop ends; hidden folders and the
-    ``.terraform`` cache are skipped (the Terraform source reads module copies from it on its own). ``seen``
-    holds the real paths of folders already walked, across every root named on the command line.
+    Symlinked folders are followed once (by real path), so a link loop ends, and only while they stay in the
+    repository the scan is in: a link to /proc or a home folder is not walked, and the scan says so. Hidden
+    folders and the ``.terraform`` cache are skipped (the Terraform source reads module copies from it on its own).
+    ``seen`` holds the real paths of folders already walked, across every root named on the command line.
     """
 
     def on_error(err: OSError) -> None:
@@ -102,17 +108,28 @@ def _discover(
             dirnames[:] = []
             continue
         seen.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and _may_follow(here / d, options, result))
         has_tf = False
         for name in sorted(filenames):
             file = here / name
             if terraform.is_terraform_file(file):
-                has_tf = True
-            elif name.lower().endswith(_DATA_SUFFIXES) and not name.startswith("."):
+                has_tf = True  # the module's loader reads its files, and refuses links leading out on its own
+            elif name.lower().endswith(_DATA_SUFFIXES) and not name.startswith(".") and \
+                    _may_follow(file, options, result):
                 data_files.setdefault(os.path.realpath(file), (file, False))
         if has_tf:
             tf_dirs.append(here)
+
+
+def _may_follow(path: Path, options: ScanOptions, result: SourceResult) -> bool:
+    """Whether a folder walk may go into ``path``: anything but a link leading outside the scan's repository."""
+    if not path.is_symlink() or options.inside(path):
+        return True
+    target = printable(os.path.realpath(path))
+    result.notes.append(f"{options.display_path(path)}: a link to {target}, outside the repository the scan is in; "
+                        "not followed")
+    return False
 
 
 def _load_data_file(path: Path, explicit: bool, options: ScanOptions) -> SourceResult:

@@ -5,20 +5,29 @@ Each rule of CONTROL.md's table is one small function below, named after its cod
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sseguard import keypolicy
 from sseguard.control.codes import TABLE_ORDER
-from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Status, Stream, Unknown, Verdict
+from sseguard.kms import is_aws_managed_alias, is_kms, is_none, parse_kms_arn
+from sseguard.model import (
+    Key,
+    KeyManager,
+    KeyState,
+    OutOfReach,
+    Status,
+    Stream,
+    Unknown,
+    Variant,
+    Verdict,
+    is_resolved,
+)
 
-_AWS_MANAGED_ALIAS = re.compile(r"^(?:arn:aws[\w-]*:kms:[\w-]*:\d*:)?alias/aws/kinesis$", re.IGNORECASE)
-
-def is_aws_managed_alias(reference: str) -> bool:
-    """True for ``alias/aws/kinesis`` and any alias ARN ending in ``:alias/aws/kinesis`` (exact, not a substring)."""
-    return bool(_AWS_MANAGED_ALIAS.match(reference.strip()))
+# The key checks of CONTROL.md's table; the AWS-managed key is AWS's to keep usable, so only its region is checked.
+KEY_CHECK_CODES = ("KSSE011", "KSSE012", "KSSE013", "KSSE014")
+_CUSTOMER_KEY_CHECKS = frozenset({"KSSE012", "KSSE013", "KSSE014"})
 
 
 def _is_aws_managed(stream: Stream) -> bool:
@@ -26,6 +35,20 @@ def _is_aws_managed(stream: Stream) -> bool:
     if key is not None and isinstance(key.manager, KeyManager):
         return key.manager is KeyManager.AWS
     return isinstance(stream.key_reference, str) and is_aws_managed_alias(stream.key_reference)
+
+
+def _key_of(stream: Stream) -> Key | None:
+    """The key facts the checks run on. The AWS-managed alias says all there is to know of its key: AWS keeps it
+    enabled and sets its policy, and its region is the ARN's, or the stream's own for the bare alias name."""
+    if stream.key is not None or not isinstance(stream.key_reference, str) or not _is_aws_managed(stream):
+        return stream.key
+    arn = parse_kms_arn(stream.key_reference)
+    region: str | OutOfReach = OutOfReach("the region in the alias ARN is known only later")
+    if arn is not None and arn.region is not None:
+        region = arn.region
+    return Key(stream.key_reference, region=region, account=arn.account if arn else None, manager=KeyManager.AWS,
+               state=KeyState.ENABLED, policy=OutOfReach("the AWS-managed key's policy is set by AWS"),
+               in_stream_region=arn is None)
 
 
 @dataclass
@@ -42,14 +65,14 @@ class KeyContext:
 
     def policy_analysis(self, code: str) -> keypolicy.PolicyAnalysis | None:
         """The key policy's analysis, or None (and ``code`` noted as skipped) when the policy is not known."""
-        key = self.key
-        if key.manager is KeyManager.AWS:
-            return None  # AWS sets the AWS-managed key's policy, and it always allows Kinesis
-        if isinstance(key.policy, OutOfReach | Unknown):
-            self.skipped[code] = key.policy.reason
+        policy = self.key.policy
+        if not is_resolved(policy):
+            assert isinstance(policy, Unknown | OutOfReach)
+            self.skipped[code] = policy.reason
             return None
+        assert isinstance(policy, Mapping)
         if not self._analysed:
-            self._analysis = keypolicy.analyze(key.policy)
+            self._analysis = keypolicy.analyze(policy)
             self._analysed = True
             self.notes.extend(self._analysis.notes)
         return self._analysis
@@ -63,12 +86,10 @@ def ksse011_region_mismatch(ctx: KeyContext) -> bool:
     key, stream = ctx.key, ctx.stream
     if key.in_stream_region:
         return False
-    if isinstance(key.region, OutOfReach | Unknown):
-        ctx.skipped["KSSE011"] = key.region.reason
-        return False
-    if isinstance(stream.region, OutOfReach | Unknown):
-        ctx.skipped["KSSE011"] = stream.region.reason
-        return False
+    for region in (key.region, stream.region):
+        if isinstance(region, OutOfReach | Unknown):
+            ctx.skipped["KSSE011"] = region.reason
+            return False
     return key.region != stream.region
 
 
@@ -86,13 +107,11 @@ def ksse013_no_service_principal(ctx: KeyContext) -> bool:
 
 def ksse014_key_unusable(ctx: KeyContext) -> bool:
     """The key is disabled, pending deletion, or missing."""
-    key = ctx.key
-    if key.manager is KeyManager.AWS:
-        return False  # AWS-managed keys cannot be disabled or scheduled for deletion
-    if isinstance(key.state, OutOfReach | Unknown):
-        ctx.skipped["KSSE014"] = key.state.reason
+    state = ctx.key.state
+    if isinstance(state, OutOfReach | Unknown):
+        ctx.skipped["KSSE014"] = state.reason
         return False
-    return key.state in _UNUSABLE
+    return state in _UNUSABLE
 
 
 _UNUSABLE = frozenset(
@@ -118,9 +137,9 @@ def _type_rule(stream: Stream) -> tuple[str, str] | Unknown | None:
             return ("KSSE005", "an import targets this stream and its configuration omits encryption_type: the "
                     "provider default NONE matches the unencrypted stream, so terraform plan shows no drift")
         return ("KSSE001", "encryption type is not set; the default is NONE (no encryption)")
-    if enc.strip().upper() == "NONE":
+    if is_none(enc):
         return ("KSSE002", f"encryption type is {enc!r}: records are stored unencrypted")
-    if enc.strip().upper() != "KMS":
+    if not is_kms(enc):
         return ("KSSE004", f"encryption type {enc!r} is not a valid value (KMS or NONE)")
     ref = stream.key_reference
     if isinstance(ref, Unknown):
@@ -130,11 +149,37 @@ def _type_rule(stream: Stream) -> tuple[str, str] | Unknown | None:
     return None
 
 
+@dataclass
+class _KeyFindings:
+    """What the key checks of one stream found."""
+
+    failing: list[str] = field(default_factory=list)
+    advisories: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _run_key_checks(stream: Stream, key: Key | None, strict_key_policy: bool) -> _KeyFindings:
+    """Every key check that applies to the stream's key; KSSE013 is an advisory unless the policy is strict."""
+    found = _KeyFindings()
+    if key is None:
+        found.skipped.update(dict.fromkeys(KEY_CHECK_CODES, "nothing is known of the key beyond its reference"))
+        return found
+    ctx = KeyContext(stream, key, found.skipped, found.notes)
+    aws_managed = _is_aws_managed(stream)
+    for code, check in _KEY_CHECKS:
+        if aws_managed and code in _CUSTOMER_KEY_CHECKS:
+            continue
+        if check(ctx):
+            (found.advisories if code == "KSSE013" and not strict_key_policy else found.failing).append(code)
+    return found
+
+
 def evaluate(stream: Stream, *, strict_key_policy: bool = False) -> Verdict:
     """Judge one stream by CONTROL.md. Pure: the same stream always gives the same verdict."""
-    advisories: list[str] = []
-    if stream.updating:
-        advisories.append("KSSE022")
+    if stream.variants:
+        return _evaluate_variants(stream, strict_key_policy)
+    advisories: list[str] = ["KSSE022"] if stream.updating else []
     rule = _type_rule(stream)
     if isinstance(rule, Unknown):
         return Verdict(Status.UNKNOWN, rule.code, tuple(advisories), _with_resolve(rule), resolve=rule.resolve or None)
@@ -144,41 +189,66 @@ def evaluate(stream: Stream, *, strict_key_policy: bool = False) -> Verdict:
 
     assert isinstance(stream.key_reference, str)
     if _is_aws_managed(stream):
-        advisories.insert(0, "KSSE010")
-    skipped: dict[str, str] = {}
-    notes: list[str] = []
-    failing: list[str] = []
-    key = stream.key
-    if key is None:
-        for code, _ in _KEY_CHECKS:
-            skipped[code] = "nothing is known of the key beyond its reference"
-    else:
-        ctx = KeyContext(stream, key, skipped, notes)
-        for code, check in _KEY_CHECKS:
-            if check(ctx):
-                if code == "KSSE013" and not strict_key_policy:
-                    advisories.append(code)
-                else:
-                    failing.append(code)
+        advisories.append("KSSE010")
+    key = _key_of(stream)
+    found = _run_key_checks(stream, key, strict_key_policy)
+    advisories = sorted([*advisories, *found.advisories], key=TABLE_ORDER.index)
+    skipped, notes = found.skipped, tuple(found.notes)
+    if found.failing:
+        failing = sorted(found.failing, key=TABLE_ORDER.index)
+        assert key is not None
+        return Verdict(Status.FAIL, failing[0], tuple(advisories), _key_failure_message(failing[0], stream, key),
+                       also_failing=tuple(failing[1:]), skipped_checks=skipped, policy_notes=notes)
     unknown_key_fact = _first_unknown_key_fact(key)
-    advisories.sort(key=TABLE_ORDER.index)
-    if failing:
-        failing.sort(key=TABLE_ORDER.index)
-        return Verdict(
-            Status.FAIL, failing[0], tuple(advisories), _key_failure_message(failing[0], stream, key),
-            also_failing=tuple(failing[1:]), skipped_checks=skipped, policy_notes=tuple(notes),
-        )
     if unknown_key_fact is not None:
         return Verdict(Status.UNKNOWN, unknown_key_fact.code, tuple(advisories), _with_resolve(unknown_key_fact),
-                       skipped_checks=skipped, policy_notes=tuple(notes), resolve=unknown_key_fact.resolve or None)
+                       skipped_checks=skipped, policy_notes=notes, resolve=unknown_key_fact.resolve or None)
     message = f"encrypted with KMS key {stream.key_reference}"
     if "KSSE010" in advisories:
         message += " (the AWS-managed key)"
     if skipped:
         checks = "key check" if len(skipped) == 1 else "key checks"
         message += f"; {len(skipped)} {checks} could not run: " + ", ".join(sorted(skipped))
-    return Verdict(Status.PASS, "KSSE000", tuple(advisories), message, skipped_checks=skipped,
-                   policy_notes=tuple(notes))
+    return Verdict(Status.PASS, "KSSE000", tuple(advisories), message, skipped_checks=skipped, policy_notes=notes)
+
+
+def _evaluate_variants(stream: Stream, strict_key_policy: bool) -> Verdict:
+    """A stream whose source could not decide a condition: every variant is judged, and the stream is decided when
+    they agree on the status (a fail's primary code is then the first of theirs in the table's order)."""
+    branches = tuple((v, evaluate(v.stream, strict_key_policy=strict_key_policy)) for v in stream.variants)
+    verdicts = [verdict for _, verdict in branches]
+    statuses = {v.status for v in verdicts}
+    each = "; ".join(f"when {variant.when}: {verdict.status.value} {verdict.code}" for variant, verdict in branches)
+    undecided = stream.encryption_type if isinstance(stream.encryption_type, Unknown) else \
+        stream.key_reference if isinstance(stream.key_reference, Unknown) else Unknown("a condition is not decided")
+    if len(statuses) > 1:
+        message = f"{undecided.reason}, and the verdict depends on it ({each})"
+        resolve = undecided.resolve or None
+        return Verdict(Status.UNKNOWN, "KSSE020", (), message + (f"; to resolve: {resolve}" if resolve else ""),
+                       resolve=resolve, branches=branches)
+    status = verdicts[0].status
+    codes = sorted({c for v in verdicts for c in (v.code, *v.also_failing)}, key=TABLE_ORDER.index)
+    advisories = tuple(sorted({a for v in verdicts for a in v.advisories}, key=TABLE_ORDER.index))
+    skipped: dict[str, str] = {}
+    for variant, verdict in branches:
+        for code, why in verdict.skipped_checks.items():
+            skipped.setdefault(code, f"when {variant.when}: {why}")
+    notes = tuple(dict.fromkeys(n for v in verdicts for n in v.policy_notes))
+    primary = codes[0]
+    message = f"{_same_outcome(status, primary)} whichever way it goes ({undecided.reason}): " + "; ".join(
+        f"when {variant.when}: {verdict.message}" for variant, verdict in branches)
+    resolve = verdicts[0].resolve if status is Status.UNKNOWN else None
+    also = tuple(c for c in codes[1:] if c not in advisories) if status is Status.FAIL else ()
+    return Verdict(status, primary, advisories, message, also_failing=also, skipped_checks=skipped,
+                   policy_notes=notes, resolve=resolve, branches=branches)
+
+
+def _same_outcome(status: Status, code: str) -> str:
+    if status is Status.PASS:
+        return "encrypted with a KMS key"
+    if status is Status.FAIL:
+        return f"fails ({code})"
+    return "unknown"
 
 
 def _with_resolve(unknown: Unknown) -> str:
@@ -199,11 +269,15 @@ def refocus(stream: Stream, verdict: Verdict, code: str) -> Verdict:
     """The same failing verdict led by ``code``, another of its failing key checks (when its primary code is
     suppressed and this one is not); the others, the suppressed one included, stay in ``also_failing``."""
     others = tuple(c for c in (verdict.code, *verdict.also_failing) if c != code)
-    return replace(verdict, code=code, message=_key_failure_message(code, stream, stream.key), also_failing=others)
+    message = verdict.message
+    for variant, branch in verdict.branches or ((Variant("", stream), verdict),):
+        if code in (branch.code, *branch.also_failing) and variant.stream.key is not None:
+            message = _key_failure_message(code, variant.stream, variant.stream.key)
+            break
+    return replace(verdict, code=code, message=message, also_failing=others)
 
 
-def _key_failure_message(code: str, stream: Stream, key: Key | None) -> str:
-    assert key is not None
+def _key_failure_message(code: str, stream: Stream, key: Key) -> str:
     if code == "KSSE011":
         return f"key {key.reference} is in region {key.region}, the stream is in {stream.region}"
     if code == "KSSE012":
@@ -243,6 +317,10 @@ def evidence(stream: Stream, verdict: Verdict) -> dict[str, Any]:
         out["key_checks_not_run"] = dict(sorted(verdict.skipped_checks.items()))
     if verdict.policy_notes:
         out["policy_analysis"] = list(verdict.policy_notes)
+    if verdict.branches:
+        out["branches"] = [{"when": variant.when, "status": branch.status.value, "code": branch.code,
+                            "message": branch.message, **evidence(variant.stream, branch)}
+                           for variant, branch in verdict.branches]
     if stream.facts:
         out["source_facts"] = dict(stream.facts)
     return out
@@ -258,3 +336,6 @@ def _fact(value: object) -> Any:
     if isinstance(value, KeyManager | KeyState):
         return value.value
     return value
+
+
+__all__ = ["KEY_CHECK_CODES", "evaluate", "evidence", "is_aws_managed_alias", "refocus"]

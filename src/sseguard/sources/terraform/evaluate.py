@@ -7,6 +7,7 @@ The evaluator walks tree-sitter nodes directly (no intermediate tree). Reference
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,10 +23,14 @@ from sseguard.sources.terraform.hcl import (
     parse_template_text,
     unescape,
 )
-from sseguard.sources.terraform.values import Computed, EvalError, to_text, type_name
+from sseguard.sources.terraform.values import MAX_NUMBER_BITS, Computed, EvalError, parse_number, to_text, type_name
 
 Value = Any
 Bindings = dict[str, Value]
+# What one expression may build: longer texts and more iterations are refused (a template or a for expression
+# that would grow without bound is an error of that value, not a hang of the scan).
+MAX_TEXT_CHARS = 1024 * 1024
+MAX_ITERATIONS = 200_000
 
 
 class Handle(Protocol):
@@ -49,6 +54,11 @@ class Context(Protocol):
 
     def call_function(self, name: str, args: list[Value], expr: Expr) -> Value: ...
 
+    def undecided(self, expr: Expr, condition: str) -> bool | None:
+        """A conditional whose condition cannot be decided: the outcome forced for it, or None (and it is noted, so
+        the caller can judge each way it can go)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Step:
@@ -65,15 +75,30 @@ class Evaluator:
     def __init__(self, ctx: Context, functions: dict[str, Callable[..., Value]]) -> None:
         self.ctx = ctx
         self.functions = functions
+        self._depth = 0
+        self._iterations = 0
 
     # entry points ---------------------------------------------------------------------------------------------
 
     def eval(self, expr: Expr, bindings: Bindings | None = None) -> Value:
         """The value of an expression; Terraform errors raise EvalError."""
-        b = bindings or {}
-        if expr.node is None:
-            return self._json(expr.value, expr, b)
-        return self._node(expr.node, expr, b)
+        if self._depth == 0:
+            self._iterations = 0  # the budget of for expressions is per value asked for, nested ones included
+        self._depth += 1
+        try:
+            b = bindings or {}
+            if expr.node is None:
+                return self._json(expr.value, expr, b)
+            return self._node(expr.node, expr, b)
+        finally:
+            self._depth -= 1
+
+    def _iterate(self, count: int, what: str) -> None:
+        """Count ``count`` more iterations of for expressions and directives against the budget of one value."""
+        self._iterations += count
+        if self._iterations > MAX_ITERATIONS:
+            raise EvalError(f"{what} would iterate more than {MAX_ITERATIONS:,} times (with the for expressions "
+                            "around it), more than sseguard evaluates")
 
     def _json(self, value: Any, expr: Expr, b: Bindings) -> Value:
         if isinstance(value, str):
@@ -184,12 +209,7 @@ class Evaluator:
         inner = node.children[0]
         t = inner.type
         if t == "numeric_lit":
-            text = self._text(inner, expr)
-            try:
-                return int(text)
-            except ValueError:
-                f = float(text)
-                return int(f) if f.is_integer() and "e" not in text.lower() and "." not in text else f
+            return parse_number(self._text(inner, expr))
         if t == "bool_lit":
             return self._text(inner, expr) == "true"
         if t == "null_lit":
@@ -245,8 +265,11 @@ class Evaluator:
         if why is not None:
             return why
         text = "".join(out)
+        if len(text) > MAX_TEXT_CHARS:
+            raise EvalError(f"the template's text would be {len(text):,} characters, more than sseguard evaluates "
+                            f"({MAX_TEXT_CHARS:,})")
         if computed:
-            return Computed(text, tuple(r for c in computed for r in c.refs))
+            return Computed(text, tuple(r for c in computed for r in c.refs), not_null=True)
         return text
 
     def _segment(self, expr: Expr, start: int, end: int, parts: list[tree_sitter.Node], b: Bindings, quoted: bool,
@@ -316,6 +339,7 @@ class Evaluator:
         else:
             raise EvalError(f"cannot iterate over a {type_name(value)} value")
         parts = [c for c in kids[1:-1] if c.type in _PARTS]
+        self._iterate(len(items), self._text(opening, expr))
         for k, v in items:
             local = dict(b)
             if len(names) == 2:
@@ -405,9 +429,16 @@ class Evaluator:
             no = self._safe(parts[2], expr, b)
             if yes == no and not isinstance(yes, EvalError):
                 return yes
+            text = self._text(parts[0], expr)
+            forced = self.ctx.undecided(expr, text)
+            if forced is not None:
+                chosen = yes if forced else no
+                if isinstance(chosen, EvalError):
+                    raise chosen
+                return chosen
             reason = cond.reason if isinstance(cond, Unknown) else f"it is only known after apply ({cond.text})"
             resolve = cond.resolve if isinstance(cond, Unknown) else "scan the plan JSON"
-            return Unknown(f"the condition {self._text(parts[0], expr)!r} cannot be decided: {reason}", resolve)
+            return Unknown(f"the condition {text!r} cannot be decided: {reason}", resolve)
         if not isinstance(cond, bool):
             raise EvalError(f"a condition must be a bool, not {type_name(cond)}")
         return self._expression(parts[1] if cond else parts[2], expr, b)
@@ -442,8 +473,15 @@ class Evaluator:
                 raise EvalError("- needs a number")
             return -value
         left = self._term(left_kids, expr, b)
-        if op in ("&&", "||") and isinstance(left, bool) and (left is False if op == "&&" else left is True):
-            return left
+        if op in ("&&", "||"):
+            # Terraform's rule holds whichever side is unknown: false && x is false, true || x is true
+            deciding = op == "||"
+            if left is deciding:
+                return left
+            right = self._term(right_kids, expr, b)
+            if right is deciding and isinstance(left, bool | Unknown | Computed):
+                return right
+            return _binary(op, left, right, self._text(node, expr))
         right = self._term(right_kids, expr, b)
         return _binary(op, left, right, self._text(node, expr))
 
@@ -467,6 +505,7 @@ class Evaluator:
             items = list(enumerate(source))
         else:
             raise EvalError(f"cannot iterate over a {type_name(source)} value")
+        self._iterate(len(items), repr(self._text(node, expr)[:80]))
         is_object = inner.type == "for_object_expr"
         out_list: list[Value] = []
         out_map: dict[str, Value] = {}
@@ -581,11 +620,20 @@ def _number(v: Value, text: str) -> float | int:
         raise EvalError(f"{text}: a number is required, got {type_name(v)}")
     if isinstance(v, str):
         try:
-            f = float(v)
-        except ValueError:
-            raise EvalError(f"{text}: {v!r} is not a number") from None
-        return int(f) if f.is_integer() else f
+            return parse_number(v)
+        except EvalError as err:
+            raise EvalError(f"{text}: {err}") from None
     return v
+
+
+def _bounded(value: float | int, text: str) -> float | int:
+    """An arithmetic result, refused when it is past what a number can usefully be (a chain of squarings would
+    otherwise grow without end)."""
+    if isinstance(value, int) and value.bit_length() > MAX_NUMBER_BITS:
+        raise EvalError(f"{text}: the result has more than {MAX_NUMBER_BITS} bits, more than sseguard evaluates")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise EvalError(f"{text}: the result is too large for sseguard to evaluate")
+    return value
 
 
 def _binary(op: str, left: Value, right: Value, text: str) -> Value:
@@ -595,6 +643,9 @@ def _binary(op: str, left: Value, right: Value, text: str) -> Value:
     if isinstance(left, Computed) or isinstance(right, Computed):
         c = left if isinstance(left, Computed) else right
         assert isinstance(c, Computed)
+        other = right if c is left else left
+        if op in ("==", "!=") and other is None and c.not_null:
+            return op == "!="  # a resource's ARN is unknown until apply, but never null
         return Unknown(f"{text!r} depends on a value only known after apply ({c.text})", "scan the plan JSON")
     if op == "==":
         return _equal(left, right)
@@ -606,16 +657,16 @@ def _binary(op: str, left: Value, right: Value, text: str) -> Value:
         return (left and right) if op == "&&" else (left or right)
     a, c = _number(left, text), _number(right, text)
     if op == "+":
-        return a + c
+        return _bounded(a + c, text)
     if op == "-":
-        return a - c
+        return _bounded(a - c, text)
     if op == "*":
-        return a * c
+        return _bounded(a * c, text)
     if op == "/":
         if c == 0:
             raise EvalError(f"{text}: division by zero")
-        q = a / c
-        return int(q) if q.is_integer() else q
+        q = _bounded(a / c, text)
+        return int(q) if isinstance(q, float) and q.is_integer() and abs(q) < 2 ** 53 else q
     if op == "%":
         if c == 0:
             raise EvalError(f"{text}: division by zero")
@@ -634,6 +685,8 @@ def _binary(op: str, left: Value, right: Value, text: str) -> Value:
 def _equal(a: Value, b: Value) -> bool:
     if isinstance(a, bool) != isinstance(b, bool):
         return False
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b  # Terraform has one number type: 1e3 == 1000
     return bool(json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str))
 
 

@@ -10,22 +10,26 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sseguard.files import NotRegularFile, read_regular
 from sseguard.model import InputError, OutOfReach, Unknown
 from sseguard.options import ScanOptions
 from sseguard.sources.terraform.evaluate import Bindings, Evaluator, Step, evaluate_string_file
 from sseguard.sources.terraform.functions import build_functions
 from sseguard.sources.terraform.hcl import Block, Expr, HclSyntaxError, SourceFile, parse_expression_text
 from sseguard.sources.terraform.loader import Module, downloaded_modules, load_module, local_source, parse_file
-from sseguard.sources.terraform.values import Computed, EvalError, Ref, to_text, type_name
+from sseguard.sources.terraform.values import Branch, Computed, EvalError, Ref, parse_number, to_text, type_name
 
 Value = Any
-_RESOLVING = object()
 MAX_MODULE_DEPTH = 16
+# Instances of one resource or module call sseguard expands; past it the stream is judged unknown.
+MAX_INSTANCES = 10_000
+# The largest file file() and templatefile() read.
+MAX_READ_BYTES = 1024 * 1024
 
 
 def instance_key(key: str | int | None) -> str:
@@ -55,6 +59,41 @@ class Tree:
         self.downloaded = downloaded_modules(root_dir)
         self.errors: list[InputError] = []
         self.reported: set[str] = set()
+        # Conditions whose outcome is forced while a stream's variants are computed; memoised values are neither
+        # read nor kept then, as they may depend on those outcomes.
+        self.decisions: dict[tuple[str, str, int, str], bool] = {}
+        self._recording: list[set[Branch]] = []
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[set[Branch]]:
+        """Collect the undecided conditions met while evaluating inside the ``with`` block (nested ones too)."""
+        found: set[Branch] = set()
+        self._recording.append(found)
+        try:
+            yield found
+        finally:
+            self._recording.pop()
+            if self._recording:
+                self._recording[-1].update(found)
+
+    def note(self, branches: set[Branch] | frozenset[Branch]) -> None:
+        """Record undecided conditions met now (or met when a memoised value was computed)."""
+        if self._recording:
+            self._recording[-1].update(branches)
+
+    @contextlib.contextmanager
+    def deciding(self, decisions: dict[tuple[str, str, int, str], bool]) -> Iterator[None]:
+        """Evaluate inside the ``with`` block as if these conditions had these outcomes."""
+        saved = self.decisions
+        self.decisions = {**saved, **decisions}
+        try:
+            yield
+        finally:
+            self.decisions = saved
+
+    def inside(self, path: Path) -> bool:
+        """Whether the scan may read ``path``: it lies in the repository the scan is in."""
+        return self.options.inside(path, fallback=self.root_dir)
 
     def module(self, directory: Path) -> Module:
         key = directory.resolve()
@@ -84,8 +123,9 @@ class ModuleInstance:
         self.call_bindings = call_bindings or {}
         self.file_base = str(module.dir)
         self.evaluator = Evaluator(self, build_functions(self._read_file, self._template_file))
-        self._locals: dict[str, Value] = {}
-        self._vars: dict[str, Value] = {}
+        self._locals: dict[str, tuple[Value, frozenset[Branch]]] = {}
+        self._vars: dict[str, tuple[Value, frozenset[Branch]]] = {}
+        self._computing: set[str] = set()
         self._root_inputs: dict[str, tuple[str, Value]] | None = None
         self._children: dict[tuple[str, str | int | None], ModuleInstance | Unknown] = {}
         self._expansions: dict[int, Expansion] = {}
@@ -98,14 +138,52 @@ class ModuleInstance:
     # evaluation entry ----------------------------------------------------------------------------------------
 
     def eval(self, expr: Expr, bindings: Bindings | None = None) -> Value:
-        """Evaluate in this instance; a Terraform error becomes an Unknown naming the expression."""
+        """Evaluate in this instance. Whatever goes wrong evaluating one expression (an error Terraform would
+        report, a value too large, a bug) becomes an Unknown naming the expression: the streams that depend on it
+        are unknown, and every other stream is judged as usual."""
+        where = f"{_shown(expr.text)} ({expr.file.display}:{expr.line})"
         try:
             return self.evaluator.eval(expr, bindings)
         except EvalError as err:
-            return Unknown(f"{expr.text!r} ({expr.file.display}:{expr.line}) cannot be evaluated: {err}",
-                           "check the expression with terraform validate")
+            return Unknown(f"{where} cannot be evaluated: {err}", "check the expression with terraform validate")
         except RecursionError:
-            return Unknown(f"{expr.text!r} ({expr.file.display}:{expr.line}) is nested too deeply to evaluate")
+            return Unknown(f"{where} is nested too deeply to evaluate")
+        except MemoryError:
+            return Unknown(f"{where} would take more memory than the machine has to evaluate")
+        except Exception as err:  # a bug here must cost one value, not the streams of every module
+            if os.environ.get("SSEGUARD_DEBUG"):
+                raise
+            return Unknown(f"{where} cannot be evaluated: internal error {type(err).__name__}: {err}",
+                           "please report it; meanwhile scan the plan JSON")
+
+    def undecided(self, expr: Expr, condition: str) -> bool | None:
+        """See ``evaluate.Context.undecided``."""
+        key = (self.path, expr.file.display, expr.line, condition)
+        forced = self.tree.decisions.get(key)
+        if forced is None:
+            self.tree.note(frozenset({Branch(key, condition)}))
+        return forced
+
+    def _memo(self, cache: dict[str, tuple[Value, frozenset[Branch]]], name: str, what: str,
+              compute: Callable[[], Value]) -> Value:
+        """A memoised value (a variable, a local) that remembers the undecided conditions it met; computed afresh
+        while conditions are being forced, since its value may depend on them."""
+        if what in self._computing:
+            return Unknown(f"{what} refers to itself")
+        deciding = bool(self.tree.decisions)
+        if not deciding and name in cache:
+            value, met = cache[name]
+            self.tree.note(met)
+            return value
+        self._computing.add(what)
+        try:
+            with self.tree.recording() as found:
+                value = compute()
+        finally:
+            self._computing.discard(what)
+        if not deciding:
+            cache[name] = (value, frozenset(found))
+        return value
 
     # Context -------------------------------------------------------------------------------------------------
 
@@ -127,7 +205,7 @@ class ModuleInstance:
         if root == "data":
             if first is None or len(steps) < 2 or steps[1].kind != "attr":
                 raise EvalError("data must be followed by a type and a name")
-            return ResourceHandle(self, "data", first, steps[1].name, None), 2
+            return self._resource("data", first, steps[1].name), 2
         if root == "path":
             if first == "module":
                 return str(self.module.dir), 1
@@ -144,7 +222,17 @@ class ModuleInstance:
             return Unknown("self is only known in provisioners"), 0
         if first is None:
             raise EvalError(f"{root!r} is not a valid reference")
-        return ResourceHandle(self, "managed", root, first, None), 1
+        return self._resource("managed", root, first), 1
+
+    def _resource(self, mode: str, rtype: str, name: str) -> ResourceHandle | Unknown:
+        """A resource or data source of this module. Terraform rejects a reference to one the module does not
+        declare, so that is unknown, unless the module was read in part (a file scanned alone), where it may be
+        declared in a file not read."""
+        handle = ResourceHandle(self, mode, rtype, name, None)
+        if handle.block is not None or self.module.partial:
+            return handle
+        address = f"{rtype}.{name}" if mode == "managed" else f"data.{rtype}.{name}"
+        return self.module.undeclared(address, f"declare {address}, or correct the reference", self.tree.options)
 
     def call_function(self, name: str, args: list[Value], expr: Expr) -> Value:
         """Call a built-in function with evaluated arguments."""
@@ -159,16 +247,29 @@ class ModuleInstance:
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as err:
             raise EvalError(f"{name}(): {err}") from None
 
-    def _read_file(self, path: str) -> str:
+    def _read_file(self, path: str) -> str | Unknown:
+        """What ``file()`` reads: a regular file of the repository the scan is in, of at most ``MAX_READ_BYTES``.
+        Anything else (a file outside it, a device, a FIFO, a folder) is not read: an Unknown that says why, so
+        no secret of the machine reaches a report."""
         p = Path(path)
         if not p.is_absolute():
             p = self.tree.root_dir / p
+        if not self.tree.inside(p):
+            return Unknown(f"file({path}) not read: outside the scanned tree (sseguard reads files of the repository "
+                           "the scan is in only)", "keep the file inside the repository, or scan the plan JSON")
         try:
-            if p.stat().st_size > 5 * 1024 * 1024:
-                raise EvalError(f"file({path}) is too large")
-            return p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise EvalError(f"file({path}) cannot be read: {err}") from None
+            data = read_regular(p, MAX_READ_BYTES)
+        except NotRegularFile as err:
+            return Unknown(f"file({path}) not read: {err.strerror}", "point it at a regular file")
+        except OSError as err:
+            raise EvalError(f"file({path}) cannot be read: {err.strerror or err}") from None
+        if len(data) > MAX_READ_BYTES:
+            return Unknown(f"file({path}) not read: more than the {MAX_READ_BYTES:,} bytes sseguard reads",
+                           "scan the plan JSON")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise EvalError(f"file({path}) is not UTF-8 text; Terraform's file() reads UTF-8 only") from None
 
     def _template_file(self, path: str, variables: Value) -> Value:
         if isinstance(variables, Unknown):
@@ -176,27 +277,20 @@ class ModuleInstance:
         if not isinstance(variables, dict):
             raise EvalError("templatefile() needs a map of variables")
         text = self._read_file(path)
+        if isinstance(text, Unknown):
+            return text
         source = SourceFile(Path(path), path, text.encode())
         return evaluate_string_file(text, source, 1, self.evaluator, dict(variables))
 
     # variables and locals ---------------------------------------------------------------------------------------
 
     def variable(self, name: str) -> Value:
-        if name in self._vars:
-            value = self._vars[name]
-            if value is _RESOLVING:
-                return Unknown(f"var.{name} refers to itself")
-            return value
-        self._vars[name] = _RESOLVING
-        value = self._compute_variable(name)
-        self._vars[name] = value
-        return value
+        return self._memo(self._vars, name, f"var.{name}", lambda: self._compute_variable(name))
 
     def _compute_variable(self, name: str) -> Value:
         block = self.module.variables.get(name)
         if block is None:
-            return Unknown(f"var.{name} is not declared in {self.tree.options.display_path(self.module.dir)}",
-                           f"declare variable {name!r}")
+            return self.module.undeclared(f"var.{name}", f"declare variable {name!r}", self.tree.options)
         if self.parent is not None and self.call is not None:
             attr = self.call.attr(name)
             if attr is not None:
@@ -327,23 +421,17 @@ class ModuleInstance:
         return out
 
     def local(self, name: str) -> Value:
-        if name in self._locals:
-            value = self._locals[name]
-            if value is _RESOLVING:
-                return Unknown(f"local.{name} refers to itself")
-            return value
         attr = self.module.locals.get(name)
         if attr is None:
-            return Unknown(f"local.{name} is not declared", f"declare local {name!r}")
-        self._locals[name] = _RESOLVING
-        value = self.eval(attr.expr)
-        self._locals[name] = value
-        return value
+            return self.module.undeclared(f"local.{name}", f"declare local {name!r}", self.tree.options)
+        return self._memo(self._locals, name, f"local.{name}", lambda: self.eval(attr.expr))
 
     # expansion (count / for_each) ---------------------------------------------------------------------------
 
     def expand(self, block: Block) -> Expansion:
         """The instances a resource, data source or module call block creates."""
+        if self.tree.decisions:
+            return self._expand(block)
         cached = self._expansions.get(id(block))
         if cached is not None:
             return cached
@@ -359,8 +447,11 @@ class ModuleInstance:
             if isinstance(n, Unknown | Computed):
                 return Expansion([(None, {"count": {"index": Unknown("count.index: the count is not known")}})],
                                  _unknown_meta("count", count.expr, n))
-            if isinstance(n, bool) or not isinstance(n, int | float) or n < 0:
-                return Expansion([], Unknown(f"count = {count.expr.text} is not a whole number ({type_name(n)})"))
+            if isinstance(n, bool) or not isinstance(n, int | float) or n < 0 or n != int(n):
+                shown = type_name(n) if not isinstance(n, int | float) or isinstance(n, bool) else n
+                return Expansion([], Unknown(f"count = {count.expr.text} is not a whole number ({shown})"))
+            if n > MAX_INSTANCES:
+                return Expansion([], _too_many("count", count.expr, int(n)))
             return Expansion([(i, {"count": {"index": i}}) for i in range(int(n))])
         if for_each is not None:
             coll = self.eval(for_each.expr)
@@ -368,6 +459,8 @@ class ModuleInstance:
                 each = {"key": Unknown("each.key: for_each is not known"),
                         "value": Unknown("each.value: for_each is not known")}
                 return Expansion([(None, {"each": each})], _unknown_meta("for_each", for_each.expr, coll))
+            if isinstance(coll, dict | list) and len(coll) > MAX_INSTANCES:
+                return Expansion([], _too_many("for_each", for_each.expr, len(coll)))
             if isinstance(coll, dict):
                 return Expansion([(k, {"each": {"key": k, "value": v}}) for k, v in sorted(coll.items())])
             if isinstance(coll, list):
@@ -387,6 +480,8 @@ class ModuleInstance:
     def child(self, name: str, key: str | int | None) -> ModuleInstance | Unknown:
         """The instance ``module.name[key]`` of this module, loaded from disk if its source is there."""
         token = (name, key)
+        if self.tree.decisions:
+            return self._load_child(name, key)
         if token in self._children:
             return self._children[token]
         result = self._load_child(name, key)
@@ -411,6 +506,9 @@ class ModuleInstance:
             how = ("run terraform init so .terraform/modules holds it" if not local_source(source)
                    else "the folder does not exist")
             return Unknown(f"module.{name} (source {source!r}) is not on disk", how)
+        if local_source(source) and not self.tree.inside(directory):
+            return Unknown(f"module.{name} (source {source!r}) is outside the repository the scan is in: not read",
+                           "scan from the repository that holds the module")
         here: ModuleInstance | None = self
         while here is not None:  # a folder that calls itself, directly or not, would nest without end
             if here.module.dir.resolve() == directory.resolve():
@@ -494,10 +592,9 @@ def _convert_primitive(kind: str, value: Value) -> Value:
         return value == "true"
     if kind == "number" and isinstance(value, str):
         try:
-            number = float(value)
-        except ValueError:
-            return value
-        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+            return parse_number(value)
+        except EvalError:
+            return value  # not Terraform number syntax ("inf", "1e400", "0x10"): whatever uses it says why
     if kind == "string" and isinstance(value, bool):
         return "true" if value else "false"
     if kind == "string" and isinstance(value, int | float):
@@ -555,6 +652,17 @@ def _provider_map(expr: Expr) -> dict[str, str]:
     return out
 
 
+def _too_many(kind: str, expr: Expr, count: int) -> Unknown:
+    return Unknown(f"{kind} = {expr.text} gives {count:,} instances: too many instances to expand (sseguard expands "
+                   f"at most {MAX_INSTANCES:,} of one resource or module call)",
+                   "scan the plan JSON, which lists every instance")
+
+
+def _shown(text: str) -> str:
+    """An expression's text for a message: quoted, and cut when long (a whole heredoc is not a message)."""
+    return repr(text if len(text) <= 120 else text[:117] + "...")
+
+
 def _unknown_meta(kind: str, expr: Expr, value: Value) -> Unknown:
     if isinstance(value, Unknown):
         return Unknown(f"{kind} = {expr.text} cannot be resolved: {value.reason}", value.resolve)
@@ -588,6 +696,10 @@ class ResourceHandle:
 
     def get_attr(self, name: str) -> Value:
         if self.block is not None and name in _CONFIG_ATTRS.get(self.type, ()):
+            if self.block.has_error or self.block.problem is not None:
+                why = self.block.problem or "it has a syntax error"
+                return Unknown(f"{self.ref(name)} cannot be read ({self.block.file.display}:{self.block.line}: "
+                               f"{why})", "fix the block (terraform validate shows the error)")
             attr = self.block.attr(name)
             if attr is not None:
                 return self.inst.eval(attr.expr, self.bindings())

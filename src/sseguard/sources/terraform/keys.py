@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from sseguard import keypolicy
-from sseguard.control.evaluate import is_aws_managed_alias
+from sseguard.kms import is_aws_managed_alias
 from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Unknown
 from sseguard.sources.terraform.hcl import Block
 from sseguard.sources.terraform.instance import ModuleInstance, ResourceHandle
@@ -193,6 +193,10 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
     inst = key.inst
     b = key.bindings()
     region = region_of(block, inst, b)
+    unreadable = unreadable_block(key)
+    if unreadable is not None:
+        return Key(reference, region=region, manager=KeyManager.CUSTOMER, state=unreadable, policy=unreadable,
+                   declared_at=key.ref(None).address)
     # aws_kms_key says is_enabled; the replica and external key resources say enabled
     enabled_attr = block.attr("is_enabled" if key.type == "aws_kms_key" else "enabled")
     state: KeyState | OutOfReach = KeyState.ENABLED
@@ -206,6 +210,16 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
     policy, origin = _policy_of(key)
     return Key(reference, region=region, manager=KeyManager.CUSTOMER, state=state, policy=policy,
                policy_origin=origin, declared_at=key.ref(None).address)
+
+
+def unreadable_block(handle: ResourceHandle) -> Unknown | None:
+    """Why a block's settings cannot be trusted (a syntax error inside it, an argument defined twice), or None."""
+    block = handle.block
+    if block is None or not (block.has_error or block.problem is not None):
+        return None
+    why = block.problem or "it has a syntax error"
+    return Unknown(f"{handle.ref(None).address} ({block.file.display}:{block.line}) cannot be read: {why}",
+                   "fix the block (terraform validate shows the error)")
 
 
 def _policy_of(key: ResourceHandle) -> tuple[dict[str, Any] | OutOfReach, str | None]:

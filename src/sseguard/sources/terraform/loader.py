@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import mmap
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sseguard.model import InputError
-from sseguard.options import ScanOptions
+from sseguard.files import NotRegularFile, read_regular
+from sseguard.model import InputError, Unknown
+from sseguard.options import ScanOptions, printable
 from sseguard.sources.terraform.hcl import (
     MAX_FILE_BYTES,
     Attribute,
@@ -20,14 +22,15 @@ from sseguard.sources.terraform.hcl import (
     HclSyntaxError,
     ParsedFile,
     SourceFile,
+    code_only,
     parse_hcl,
     parse_json,
+    with_exponent_fractions,
 )
 from sseguard.sources.unreadable import numbered
 
 STREAM_TYPE = "aws_kinesis_stream"
 K = TypeVar("K")
-_STREAM_DECL = re.compile(rb'^[ \t]*resource[ \t]+"aws_kinesis_stream"[ \t]+"([^"]+)"', re.MULTILINE)
 
 
 def is_terraform_file(path: Path) -> bool:
@@ -68,6 +71,24 @@ class Module:
     errors: list[InputError] = field(default_factory=list)
     unread_streams: list[UnreadStream] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
+    # Read in part: a file scanned alone while its folder holds more configuration files.
+    partial: bool = False
+    # What the module declares in text Terraform cannot read: address -> where and why.
+    hidden: dict[str, str] = field(default_factory=dict)
+
+    def undeclared(self, address: str, resolve: str, options: ScanOptions) -> Unknown:
+        """Why a reference to ``address`` (``var.x``, ``aws_kms_key.k``...) that the module does not declare has no
+        value: declared in text that cannot be read, or in a file not scanned, or not at all (Terraform rejects
+        that)."""
+        hidden = self.hidden.get(address)
+        if hidden is not None:
+            return Unknown(f"{address} is declared in a part of the module Terraform cannot read ({hidden})",
+                           f"fix {hidden.split(':', 1)[0]}")
+        if self.partial:
+            shown = options.display_path(self.dir)
+            return Unknown(f"{address} is not declared in the file scanned alone; another .tf file of its folder may "
+                           "declare it", f"scan the folder {shown} for module context")
+        return Unknown(f"{address} is not declared in this module; Terraform rejects a reference to it", resolve)
 
     def resources_of(self, rtype: str) -> list[tuple[str, Block]]:
         """The managed resources of one type, by name (indexed on first use: a tree has many types)."""
@@ -83,6 +104,9 @@ class Module:
 def read_source(path: Path, options: ScanOptions) -> SourceFile:
     """Read a configuration file's bytes, refusing what cannot be Terraform text (huge, binary, not UTF-8)."""
     display = options.display_path(path)
+    if path.is_symlink() and not options.inside(path, fallback=path.parent):
+        raise HclSyntaxError(f"a link to {printable(os.path.realpath(path))}, outside the repository the scan is in; "
+                             "not read", None, "keep configuration files inside the repository")
     data = PREREAD.pop(str(path), None)
     if data is None:
         data = _read_limited(path)
@@ -90,12 +114,15 @@ def read_source(path: Path, options: ScanOptions) -> SourceFile:
         raise HclSyntaxError(f"file is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit for a configuration "
                              "file; not read")
     if b"\0" in data:
-        raise HclSyntaxError("binary file (contains NUL bytes); not read")
+        raise HclSyntaxError("binary file (contains NUL bytes); not read", None, "save the file as UTF-8 text")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise HclSyntaxError(f"not UTF-8 text (byte 0x{data[err.start]:02x}); Terraform requires UTF-8", line) from None
+        raise HclSyntaxError(f"not UTF-8 text (byte 0x{data[err.start]:02x}); Terraform requires UTF-8", line,
+                             "save the file as UTF-8 text, as Terraform requires") from None
+    if not path.name.endswith(".json"):
+        data = with_exponent_fractions(data)
     return SourceFile(path, display, data)
 
 
@@ -105,10 +132,12 @@ PREREAD: dict[str, bytes] = {}
 
 def _read_limited(path: Path) -> bytes:
     try:
-        with open(path, "rb") as fh:
-            return fh.read(MAX_FILE_BYTES + 1)
+        return read_regular(path, MAX_FILE_BYTES)
+    except NotRegularFile as err:
+        raise HclSyntaxError(f"cannot read: {err.strerror}", None, "point the path at a regular file") from None
     except OSError as err:
-        raise HclSyntaxError(f"cannot read: {err.strerror or err}") from None
+        raise HclSyntaxError(f"cannot read: {err.strerror or err}", None,
+                             "make the file readable by the user running sseguard") from None
 
 
 def parse_file(path: Path, options: ScanOptions, fast: bool = False) -> ParsedFile:
@@ -123,6 +152,7 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
     module = Module(directory)
     if only is not None:
         names = [p.name for p in only]
+        module.partial = _has_other_configuration(directory, set(names))
     else:
         try:
             names = sorted(os.listdir(directory))
@@ -144,13 +174,17 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
             parsed = parse_file(path, options, fast)
         except HclSyntaxError as err:
             module.errors.append(InputError(options.display_path(path), str(err), err.line))
-            _streams_in_unreadable(path, options, str(err), err.line, module)
+            _declarations_in_unreadable(path, options, err, module)
             continue
         module.files.append(parsed.file)
         if parsed.error_line is not None:
             module.errors.append(InputError(parsed.file.display, "syntax error; blocks around it may be misread",
                                             parsed.error_line))
-            _find_unread_streams(parsed, module)
+            _find_unread_declarations(parsed, module)
+        for name_, attr in parsed.attributes.items():
+            # a .tf.json key that is no block type Terraform knows (a misspelled "resource")
+            _reject(module, parsed.file, attr.line, f"unsupported block type {name_!r}; Terraform rejects it",
+                    (name_,), _labels_of_json(attr.expr.value))
         (overrides if _is_override(name) else primary).append(parsed)
     for parsed in primary:
         for block in parsed.blocks:
@@ -158,53 +192,169 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
     for parsed in overrides:
         for block in parsed.blocks:
             _index(module, block, override=True)
+    if not fast:
+        _report_redefinitions(module, [*primary, *overrides])
     return module
 
 
-_STREAM_DECL_JSON = re.compile(rb'"aws_kinesis_stream"\s*:\s*\{\s*"([^"]+)"\s*:')
+def _has_other_configuration(directory: Path, read: set[str]) -> bool:
+    try:
+        return any(n.endswith((".tf", ".tf.json")) and n not in read for n in os.listdir(directory))
+    except OSError:
+        return False
 
 
-# What in HCL text can hold a line that looks like a declaration but is not one: comments and heredoc bodies.
-# Quoted strings are matched too, only so that a '#' or '/*' inside one is not taken for a comment.
-_NOT_CODE = re.compile(
-    rb'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/|<<-?"?([A-Za-z_]\w*)"?[ \t]*\n.*?^[ \t]*\1[ \t]*$',
-    re.DOTALL | re.MULTILINE,
-)
+def _report_redefinitions(module: Module, files: list[ParsedFile]) -> None:
+    """Every block with an argument defined twice is an error Terraform reports (a large tree checks only the
+    blocks a stream reads, when it reads them)."""
+    for parsed in files:
+        for block in parsed.blocks:
+            if block.problem is not None:
+                module.errors.append(InputError(parsed.file.display, block.problem, block.line))
 
 
-def _code_only(text: bytes) -> bytes:
-    """HCL text with comments and heredoc bodies blanked (newlines kept, so lines still count)."""
-    def blank(m: re.Match[bytes]) -> bytes:
-        found = m.group(0)
-        return found if found.startswith(b'"') else re.sub(rb"[^\n]", b" ", found)
-    return _NOT_CODE.sub(blank, text)
+# Terraform's top-level block types and how many labels each takes.
+_BLOCK_LABELS = {"resource": 2, "data": 2, "ephemeral": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
+                 "check": 1, "locals": 0, "terraform": 0, "moved": 0, "import": 0, "removed": 0}
 
 
-def _declared_streams(text: bytes | mmap.mmap, json_syntax: bool) -> list[tuple[str, int]]:
-    """Stream names declared in a file's text, with their lines (a JSON object's first stream only). In HCL held
-    in memory, commented-out blocks and heredoc text are not declarations; a mapped file too large to copy is
-    searched as it is."""
-    if not json_syntax and isinstance(text, bytes):
-        text = _code_only(text)
-    pattern = _STREAM_DECL_JSON if json_syntax else _STREAM_DECL
-    return [(m.group(1).decode("utf-8", "replace"), line)
-            for m, line in numbered(text, pattern.finditer(text), group=1)]
+def _index(module: Module, block: Block, override: bool) -> None:
+    kind, labels = block.type, block.labels
+    expected = _BLOCK_LABELS.get(kind)
+    if expected is None:
+        _reject(module, block.file, block.line, f"unsupported block type {kind!r}; Terraform rejects it",
+                (kind, *labels))
+        return
+    if expected != len(labels):
+        _reject(module, block.file, block.line, f"a {kind} block takes {expected} label{'s' if expected != 1 else ''}, "
+                f"this one has {len(labels)}; Terraform rejects it", (kind, *labels))
+        return
+    if kind == "locals":
+        for name, attr in block.body.attributes.items():
+            module.locals[name] = attr
+        return
+    if kind in ("terraform", "moved", "removed", "check", "ephemeral"):
+        return
+    if kind == "provider":
+        module.providers.append(block)  # overrides of providers are rare; later blocks win by alias
+        return
+    if kind == "import":
+        module.imports.append(block)
+        return
+    if kind in ("resource", "data"):
+        _place(module.resources if kind == "resource" else module.data, (labels[0], labels[1]), block, override)
+    else:
+        table = {"variable": module.variables, "output": module.outputs, "module": module.calls}[kind]
+        _place(table, labels[0], block, override)
 
 
-def _find_unread_streams(parsed: ParsedFile, module: Module) -> None:
-    """After a syntax error, a stream block may have been swallowed: find declarations the parser did not read."""
-    read = {b.labels[1] for b in parsed.blocks if b.type == "resource" and b.labels[:1] == (STREAM_TYPE,)
-            and len(b.labels) > 1}
-    for name, line in _declared_streams(parsed.file.data, parsed.file.path.name.endswith(".json")):
-        if name not in read:
-            module.unread_streams.append(UnreadStream(
-                name, parsed.file.display, line,
-                f"the block could not be parsed (syntax error near line {parsed.error_line} of "
-                f"{parsed.file.display})", "fix the syntax error (terraform validate shows it)"))
+def _reject(module: Module, file: SourceFile, line: int, why: str, words: tuple[str, ...],
+            more: tuple[str, ...] = ()) -> None:
+    """A block Terraform rejects: an error, and what it seems to declare (a stream, a key, a variable) is known to
+    be declared in a block that cannot be read, so nothing that depends on it passes."""
+    module.errors.append(InputError(file.display, why, line))
+    declared = _seeming_declaration((*words, *more))
+    if declared is not None:
+        where = f"{file.display}:{line}: {why}"
+        _hide(module, declared, file.display, line, where, f"the block cannot be read ({where})",
+              "fix the block so Terraform accepts it (terraform validate)")
 
 
-def _streams_in_unreadable(path: Path, options: ScanOptions, why: str, line: int | None, module: Module) -> None:
-    """A file that could not be parsed at all may still declare streams: they are unknown, never missing."""
+def _hide(module: Module, declared: str, display: str, line: int, where: str, reason: str, resolve: str) -> None:
+    """Something declared in text Terraform cannot read (``where``): a stream there is unknown (``reason``), and a
+    reference to anything else there names the place."""
+    if declared.endswith("." + _UNNAMED):
+        declared = declared.removesuffix(_UNNAMED) + f"(unnamed, line {line})"
+    module.hidden.setdefault(declared, where)
+    if declared.startswith(STREAM_TYPE + "."):
+        module.unread_streams.append(UnreadStream(declared.removeprefix(STREAM_TYPE + "."), display, line, reason,
+                                                  resolve))
+
+
+def _seeming_declaration(words: tuple[str, ...]) -> str | None:
+    """What a rejected header such as ``resouce "aws_kms_key" "k"`` or ``resource "aws_kinesis_stream"`` seems to
+    declare: ``aws_kms_key.k``, ``data.T.N``, ``var.N``, ``module.N``; a stream without a name is named by line
+    later. None when it declares nothing sseguard reads."""
+    if not words:
+        return None
+    kind, labels = _closest_kind(words[0]), words[1:]
+    if kind in ("resource", "data") and labels:
+        name = labels[1] if len(labels) > 1 else _UNNAMED
+        address = f"{labels[0]}.{name}"
+        return address if kind == "resource" else f"data.{address}"
+    if kind in ("variable", "module") and labels:
+        return f"{'var' if kind == 'variable' else 'module'}.{labels[0]}"
+    return None
+
+
+_UNNAMED = "(unnamed)"
+
+
+def _closest_kind(word: str) -> str:
+    found = difflib.get_close_matches(word.lower(), list(_BLOCK_LABELS), n=1, cutoff=0.6)
+    return found[0] if found else word
+
+
+def _labels_of_json(value: Any) -> tuple[str, ...]:
+    """The labels a misspelled .tf.json block type nests (``{"aws_kinesis_stream": {"s": {...}}}``), first path."""
+    labels: list[str] = []
+    while isinstance(value, dict) and value and len(labels) < 2:
+        key = next(iter(value))
+        labels.append(str(key))
+        value = value[key]
+    return tuple(labels)
+
+
+# A block header as text, read loosely so a header Terraform rejects still says what it declares: the keyword (maybe
+# misspelled), the first label (maybe unterminated) and the name.
+_HEADER = re.compile(rb'^[ \t]*([A-Za-z_][\w-]*)[ \t]+"([^"\n]*)"?(?:[ \t]*"?([A-Za-z_][\w-]*)"?)?', re.MULTILINE)
+# In JSON syntax: "aws_kinesis_stream": { "name": ...
+_JSON_DECL = re.compile(rb'"(aws_[\w-]+)"\s*:\s*\{\s*"([^"\\]+)"\s*:')
+
+
+def _text_declarations(text: bytes | mmap.mmap, json_syntax: bool) -> list[tuple[str, int]]:
+    """What a file's text declares (``aws_kms_key.k``, ``data.T.N``, ``var.N``, ``module.N``, streams), with lines.
+    In HCL held in memory, commented-out blocks and heredoc text are not declarations; a mapped file too large to
+    copy is searched as it is."""
+    if json_syntax:
+        return [(f"{m.group(1).decode()}.{m.group(2).decode('utf-8', 'replace')}", line)
+                for m, line in numbered(text, _JSON_DECL.finditer(text), group=2)]
+    if isinstance(text, bytes):
+        text = code_only(text)
+    found: list[tuple[str, int]] = []
+    for m, line in numbered(text, _HEADER.finditer(text)):
+        words = tuple(w.decode("utf-8", "replace").strip() for w in m.groups() if w is not None)
+        declared = _seeming_declaration(words)
+        if declared is not None:
+            found.append((declared, line))
+    return found
+
+
+def _find_unread_declarations(parsed: ParsedFile, module: Module) -> None:
+    """After a syntax error, blocks may have been swallowed: what the text declares that the parser did not read
+    is hidden (a stream there is unknown)."""
+    read = {_address_of(b) for b in parsed.blocks}
+    where = f"syntax error near line {parsed.error_line} of {parsed.file.display}"
+    for declared, line in _text_declarations(parsed.file.data, parsed.file.path.name.endswith(".json")):
+        if declared not in read:
+            _hide(module, declared, parsed.file.display, line, where, f"the block could not be parsed ({where})",
+                  "fix the syntax error (terraform validate shows it)")
+
+
+def _address_of(block: Block) -> str | None:
+    labels = block.labels
+    if block.type == "resource" and len(labels) == 2:
+        return f"{labels[0]}.{labels[1]}"
+    if block.type == "data" and len(labels) == 2:
+        return f"data.{labels[0]}.{labels[1]}"
+    if block.type in ("variable", "module") and len(labels) == 1:
+        return f"{'var' if block.type == 'variable' else 'module'}.{labels[0]}"
+    return None
+
+
+def _declarations_in_unreadable(path: Path, options: ScanOptions, err: HclSyntaxError, module: Module) -> None:
+    """A file that could not be parsed at all may still declare streams (unknown, never missing) and what streams
+    use (a reference to it names the file)."""
     try:
         data = _read_limited(path)
     except HclSyntaxError:
@@ -212,47 +362,26 @@ def _streams_in_unreadable(path: Path, options: ScanOptions, why: str, line: int
     if b"\0" in data:
         return  # binary: not a configuration, so it declares nothing
     display = options.display_path(path)
-    where = f"{display}:{line}" if line else display
-    reason = f"the file cannot be read ({where}: {why})"
+    where = f"{display}:{err.line}: {err}" if err.line else f"{display}: {err}"
+    json_syntax = path.name.endswith(".json")
     if len(data) > MAX_FILE_BYTES:
-        declared = _declared_streams_mapped(path)
-        resolve = (f"split the file into files under {MAX_FILE_BYTES >> 20} MiB, the most sseguard parses as "
-                   "one configuration file")
+        declared = _mapped_declarations(path, json_syntax)
+        resolve = (f"split the file into files under {MAX_FILE_BYTES >> 20} MiB, the most sseguard parses as one "
+                   "configuration file")
     else:
-        declared = _declared_streams(data, path.name.endswith(".json"))
-        resolve = "save the file as UTF-8 text, as Terraform requires"
-    for name, decl_line in declared:
-        module.unread_streams.append(UnreadStream(name, display, decl_line, reason, resolve))
+        declared = _text_declarations(data, json_syntax)
+        resolve = err.resolve
+    for address, line in declared:
+        _hide(module, address, display, line, where, f"the file cannot be read ({where})", resolve)
 
 
-def _declared_streams_mapped(path: Path) -> list[tuple[str, int]]:
-    """Stream declarations in a file too large to parse, found by mapping it into memory rather than reading it."""
+def _mapped_declarations(path: Path, json_syntax: bool) -> list[tuple[str, int]]:
+    """Declarations in a file too large to parse, found by mapping it into memory rather than reading it."""
     try:
         with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            return _declared_streams(mapped, path.name.endswith(".json"))
+            return _text_declarations(mapped, json_syntax)
     except (OSError, ValueError):
         return []  # a file that cannot be mapped (a pipe, an empty file) is left to the read error
-
-
-def _index(module: Module, block: Block, override: bool) -> None:
-    kind, labels = block.type, block.labels
-    if kind == "locals":
-        for name, attr in block.body.attributes.items():
-            module.locals[name] = attr
-        return
-    if kind == "terraform" or kind == "moved" or kind == "removed" or kind == "check":
-        return
-    if kind == "provider" and labels:
-        module.providers.append(block)  # overrides of providers are rare; later blocks win by alias
-        return
-    if kind == "import":
-        module.imports.append(block)
-        return
-    if kind in ("resource", "data") and len(labels) == 2:
-        _place(module.resources if kind == "resource" else module.data, (labels[0], labels[1]), block, override)
-    elif kind in ("variable", "output", "module") and len(labels) == 1:
-        table = {"variable": module.variables, "output": module.outputs, "module": module.calls}[kind]
-        _place(table, labels[0], block, override)
 
 
 def _place(table: dict[K, Block], key: K, block: Block, override: bool) -> None:
@@ -270,7 +399,8 @@ def merge_override(base: Block, over: Block) -> Block:
     body.attributes.update(over.body.attributes)
     replaced = {b.type for b in over.body.blocks}
     body.blocks = [b for b in body.blocks if b.type not in replaced] + list(over.body.blocks)
-    merged = Block(base.type, base.labels, base.file, base.line, base.end_line, base.has_error or over.has_error)
+    merged = Block(base.type, base.labels, base.file, base.line, base.end_line, base.has_error or over.has_error,
+                   _problem=base.problem or over.problem)
     merged.body = body
     return merged
 
@@ -314,10 +444,9 @@ def survey(dirs: list[Path], keep: bool) -> tuple[set[Path], int]:
                 continue
             path = os.path.join(base, name)
             try:
-                with open(path, "rb") as fh:
-                    data = fh.read(MAX_FILE_BYTES + 1)
+                data = read_regular(path, MAX_FILE_BYTES)
             except OSError:
-                continue
+                continue  # the loader reports it
             total += len(data)
             if keep:
                 PREREAD[path] = data

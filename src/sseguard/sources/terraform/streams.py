@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
-from sseguard.model import Key, Location, OutOfReach, SourceKind, Stream, SuppressionRule, Unknown
+from sseguard.kms import is_aws_managed_alias, parse_kms_arn
+from sseguard.model import Key, Location, OutOfReach, SourceKind, Stream, SuppressionRule, Unknown, Variant
 from sseguard.sources.terraform.hcl import Block, Expr
 from sseguard.sources.terraform.instance import ModuleInstance, instance_key
 from sseguard.sources.terraform.keys import (
@@ -18,7 +21,7 @@ from sseguard.sources.terraform.keys import (
     region_of,
 )
 from sseguard.sources.terraform.loader import STREAM_TYPE
-from sseguard.sources.terraform.values import Computed
+from sseguard.sources.terraform.values import Branch, Computed
 from sseguard.suppressions import parse_comment
 
 _SUPPRESSION_HINT = re.compile(r"(?:#|//)\s*(?:sseguard:ignore|checkov:skip|trivy:ignore|tfsec:ignore)", re.I)
@@ -88,7 +91,8 @@ def streams_of(inst: ModuleInstance, imports: set[str]) -> Iterator[Stream]:
         for key, bindings in expansion.instances:
             address = base + instance_key(key)
             importing = address in imports or (key is None and base in imports)
-            yield stream_instance(inst, block, address, bindings, importing, rules, expansion.unknown)
+            yield _guarded(inst, block, address, rules, partial(
+                to_stream, inst, block, address, bindings, importing, rules, expansion.unknown))
     for unread in inst.module.unread_streams:
         address = f"{inst.path}.{STREAM_TYPE}.{unread.name}" if inst.path else f"{STREAM_TYPE}.{unread.name}"
         yield Stream(address, STREAM_TYPE, Location(SourceKind.TERRAFORM, unread.display, unread.line,
@@ -115,9 +119,66 @@ def _root_of(inst: ModuleInstance) -> str | None:
     return inst.tree.options.display_path(inst.tree.root_dir)
 
 
-def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: dict[str, Any], importing: bool,
-                    rules: tuple[SuppressionRule, ...], expansion_unknown: Unknown | None) -> Stream:
-    """One stream instance in the model."""
+def _guarded(inst: ModuleInstance, block: Block, address: str, rules: tuple[SuppressionRule, ...],
+             build: Callable[[], Stream]) -> Stream:
+    """A stream built by ``build``; a bug met while building it makes this one stream unknown, never the scan."""
+    try:
+        return build()
+    except Exception as err:
+        if os.environ.get("SSEGUARD_DEBUG"):
+            raise
+        why = Unknown(f"internal error while reading this stream ({type(err).__name__}: {err})",
+                      "please report it; meanwhile scan the plan JSON")
+        return _unknown_stream(inst, address, block, why, rules)
+
+
+# The most undecided conditions whose outcomes are combined for one stream (2**4 = 16 variants); past it, unknown.
+MAX_BRANCHES = 4
+
+
+def to_stream(inst: ModuleInstance, block: Block, address: str, bindings: dict[str, Any], importing: bool,
+              rules: tuple[SuppressionRule, ...], expansion_unknown: Unknown | None) -> Stream:
+    """One stream instance in the model. When its encryption type or key hangs on conditions that cannot be decided,
+    the stream carries a variant for each way they can go, and the judge decides it when they agree."""
+    with inst.tree.recording() as met:
+        stream = _one_stream(inst, block, address, bindings, importing, rules, expansion_unknown)
+    undecided = isinstance(stream.encryption_type, Unknown) or isinstance(stream.key_reference, Unknown)
+    if not met or not undecided:
+        return stream
+    variants = _variants(inst, block, address, bindings, importing, rules, expansion_unknown, met)
+    return replace(stream, variants=variants) if variants else stream
+
+
+def _variants(inst: ModuleInstance, block: Block, address: str, bindings: dict[str, Any], importing: bool,
+              rules: tuple[SuppressionRule, ...], expansion_unknown: Unknown | None,
+              met: set[Branch]) -> tuple[Variant, ...]:
+    """The stream under every combination of outcomes of the undecided conditions it met (conditions met only
+    under some outcome are split in turn); empty when there are too many to judge each."""
+    pending: list[tuple[dict[tuple[str, str, int, str], bool], list[Branch], set[Branch]]] = [({}, [], set(met))]
+    done: list[Variant] = []
+    while pending:
+        decisions, chosen, open_ = pending.pop(0)
+        todo = sorted((b for b in open_ if b.key not in decisions), key=lambda b: b.key)
+        if todo:
+            if len(decisions) >= MAX_BRANCHES:
+                return ()
+            branch = todo[0]
+            for outcome in (True, False):
+                pending.append(({**decisions, branch.key: outcome}, [*chosen, branch], open_))
+            continue
+        with inst.tree.deciding(decisions), inst.tree.recording() as more:
+            variant = _one_stream(inst, block, address, bindings, importing, rules, expansion_unknown)
+        fresh = {b for b in more if b.key not in decisions}
+        if fresh and (isinstance(variant.encryption_type, Unknown) or isinstance(variant.key_reference, Unknown)):
+            pending.append((decisions, chosen, open_ | fresh))
+            continue
+        when = " and ".join(f"{b.condition} is {'true' if decisions[b.key] else 'false'}" for b in chosen)
+        done.append(Variant(when, variant))
+    return tuple(done)
+
+
+def _one_stream(inst: ModuleInstance, block: Block, address: str, bindings: dict[str, Any], importing: bool,
+                rules: tuple[SuppressionRule, ...], expansion_unknown: Unknown | None) -> Stream:
     provider = provider_of(block, inst)
     region = region_of(block, inst, bindings)
     facts: dict[str, Any] = {"provider": provider}
@@ -127,11 +188,14 @@ def stream_instance(inst: ModuleInstance, block: Block, address: str, bindings: 
     enc_attr = block.attr("encryption_type")
     key_attr = block.attr("kms_key_id")
     name_attr = block.attr("name")
-    if block.has_error:
+    if block.has_error or block.problem is not None:
+        problem = block.problem or "syntax error in this block"
         if not any(e.location == block.file.display for e in inst.module.errors):
             # in a large tree the file was not parsed whole, so nothing else has reported this error yet
-            inst.tree.error(block.file.display, "syntax error in this block", block.line)
-        why = Unknown(f"the block has a syntax error ({block.file.display}:{block.line}-{block.end_line})",
+            inst.tree.error(block.file.display, problem, block.line)
+        why = Unknown(f"the block has a syntax error ({block.file.display}:{block.line}-{block.end_line})"
+                      if block.problem is None else
+                      f"the block cannot be read ({block.file.display}:{block.line}: {block.problem})",
                       "fix the syntax error (terraform validate shows it)")
         return Stream(address, STREAM_TYPE, _location(inst, block), why, region=region, importing=importing,
                       suppressions=rules, facts=facts)
@@ -174,6 +238,9 @@ def _key(inst: ModuleInstance, value: Any, expr: Expr, region: str | OutOfReach)
     if isinstance(value, str):
         return value, (key_from_literal(value, region, inst) if value.strip() else None)
     if isinstance(value, Computed):
+        if is_aws_managed_alias(value.text) or parse_kms_arn(value.text) is not None:
+            # the parts known say what the key is: arn:aws:kms:${region}:${account}:alias/aws/kinesis
+            return value.text, key_from_literal(value.text, region, inst)
         given = key_ref_is_given(value)
         if given is None:
             return Unknown(f"kms_key_id = {expr.text} is only known after apply and references no KMS key",

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,33 @@ from sseguard.model import Unknown
 
 class EvalError(Exception):
     """An expression Terraform itself would reject (missing key, wrong type); ``try`` and ``can`` catch it."""
+
+
+# Terraform's number syntax (for literals and for text converted to a number): no inf, nan, hex or underscores.
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+# Longer number texts than this are not evaluated (a 5,000-digit literal would not even convert).
+MAX_NUMBER_CHARS = 64
+MAX_NUMBER_BITS = 256
+
+
+def parse_number(text: str) -> int | float:
+    """A number written in Terraform's syntax. Terraform has one arbitrary-precision number type; here whole values
+    are ints and the rest floats, and what a float cannot hold (1e400, thousands of digits) is an error, never
+    infinity."""
+    stripped = text.strip()
+    if len(stripped) > MAX_NUMBER_CHARS:
+        raise EvalError(f"the number {stripped[:20]}... has {len(stripped)} characters, more than sseguard evaluates "
+                        f"({MAX_NUMBER_CHARS})")
+    if not _NUMBER.fullmatch(stripped):
+        raise EvalError(f"{text!r} is not a number")
+    try:
+        return int(stripped)
+    except ValueError:
+        pass
+    value = float(stripped)
+    if not math.isfinite(value):
+        raise EvalError(f"the number {stripped} is too large for sseguard to evaluate")
+    return int(value) if value.is_integer() and abs(value) < 2 ** 53 else value
 
 
 @dataclass(frozen=True)
@@ -41,16 +70,38 @@ class Ref:
         return f"{self.address}.{self.attr}" if self.attr else self.address
 
 
+# Attributes a resource always has once it exists: unknown until apply, but never null.
+NEVER_NULL_ATTRIBUTES = frozenset({"arn", "id", "key_id", "json", "minified_json", "account_id", "target_key_arn",
+                                   "target_key_id"})
+
+
 @dataclass(frozen=True)
 class Computed:
-    """A value known only after apply. ``text`` renders it with ``${...}`` placeholders for the unknown parts."""
+    """A value known only after apply. ``text`` renders it with ``${...}`` placeholders for the unknown parts.
+
+    ``not_null``: known not to be null though its value is not known (a resource's ARN, any string template), so
+    ``x == null`` and ``coalesce`` over it are decided.
+    """
 
     text: str
     refs: tuple[Ref, ...]
+    not_null: bool = False
 
     @staticmethod
     def of(ref: Ref) -> Computed:
-        return Computed("${" + str(ref) + "}", (ref,))
+        return Computed("${" + str(ref) + "}", (ref,), ref.attr in NEVER_NULL_ATTRIBUTES)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A condition that could not be decided where a conditional expression chose between two different values.
+
+    ``key`` names the conditional (module instance, file, line of the attribute, condition text): a stream's
+    values can be computed again with its outcome forced, so each way it can go is judged.
+    """
+
+    key: tuple[str, str, int, str]
+    condition: str
 
 
 def is_known(value: Any) -> bool:

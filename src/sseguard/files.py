@@ -1,0 +1,43 @@
+"""Reading a file the user's tree holds, safely: regular files only, never more than a limit.
+
+A name ending in ``.tf`` or ``.json`` can be a FIFO (opening it blocks until someone writes), a device (``/dev/zero``
+never ends) or a folder. Such a file is refused before a byte is read, with a reason fit for an error line.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, device, socket or folder: not read."""
+
+
+def read_regular(path: Path | str, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of a regular file (one more than the limit, so a caller can tell it is too large).
+
+    Raises ``NotRegularFile`` for anything else, and ``OSError`` when the file cannot be read."""
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer before fstat could say what it is.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(0, f"not a regular file ({_kind(info.st_mode)})", str(path))
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
