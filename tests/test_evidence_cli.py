@@ -93,16 +93,15 @@ def test_default_history_is_SSEGUARD_DB_and_no_history_writes_nothing(tmp_path: 
         assert history.verify().runs == 1
 
 
-def test_a_history_write_error_is_one_warning_and_never_fails_the_scan(tmp_path: Path) -> None:
+def test_a_history_write_error_never_costs_the_report(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("a file where the history folder should be\n")
-    done = sseguard("scan", STACK, "--db", blocker / "h.sqlite3", "--format", "json")
-    assert done.returncode == 1
+    db = blocker / "h.sqlite3"
+    done = sseguard("scan", STACK, "--db", db, "--format", "json")
+    assert done.returncode == 2  # the user named the history: not recording the run is an error, after the report
     assert json.loads(done.stdout)["summary"] == {"pass": 1, "fail": 1, "unknown": 0, "suppressed": 1}
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith(f"sseguard: warning: this run was not recorded in the history {blocker / 'h.sqlite3'}: "
-                               "cannot open history")
+    assert done.stderr.splitlines() == [f"sseguard: error: this run was not recorded in the history {db} (named by "
+                                        f"--db): cannot create history {db}: {blocker} is not a folder"]
 
 
 def test_parallel_scans_lose_no_run(tmp_path: Path) -> None:

@@ -282,7 +282,7 @@ def test_broken_chain_is_shown_in_every_format(tmp_path: Path) -> None:
         report = compute_period(history, START, END, now=NOW)
     assert report.to_dict()["history"]["chain_intact"] is False
     md = render_markdown(report)
-    assert "**History hash chain BROKEN** (1 problems); this report cannot be trusted:" in md
+    assert "**History hash chain BROKEN** (1 problem); this report cannot be trusted:" in md
     assert "History hash chain BROKEN</strong>" in render_html(report)
 
 

@@ -107,10 +107,10 @@ def test_missing_account_is_an_error_not_a_guess() -> None:
         findings(rc.report(), environ={})
     # Live streams name their own account and region; the eight source streams do not.
     assert str(err.value) == (
-        "ASFF needs the AWS account and region of every stream; not known for aws_kinesis_stream.legacy, "
-        "aws_kinesis_stream.stale_ignore, aws_kinesis_stream.plain and 5 more: set AWS_ACCOUNT_ID and AWS_REGION to "
-        "the account and region the findings belong to")
-    with pytest.raises(ValueError, match="12-digit"):
+        "ASFF needs the AWS account and region of every stream: no account is known for aws_kinesis_stream.legacy, "
+        "aws_kinesis_stream.stale_ignore, aws_kinesis_stream.plain and 5 more (give --account-id ACCOUNT or set "
+        "AWS_ACCOUNT_ID)")
+    with pytest.raises(ValueError, match=r"^AWS_ACCOUNT_ID must be a 12-digit AWS account id, not 'prod'$"):
         findings(rc.report(), environ={"AWS_ACCOUNT_ID": "prod", "AWS_REGION": "us-east-1"})
     live_only = [s for s in rc.streams() if s.account]
     assert len(findings(rc.report(live_only), environ={})) == 2

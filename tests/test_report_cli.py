@@ -129,7 +129,7 @@ def test_asff_without_an_account_is_a_usage_error(tmp_path: Path) -> None:
     done = scan(tmp_path, "--output", "asff=findings.asff.json")
     assert done.returncode == 2
     assert done.stderr == (
-        "sseguard: error: asff: ASFF needs the AWS account and region of every stream; not known for "
-        "aws_kinesis_stream.plain, aws_kinesis_stream.encrypted, aws_kinesis_stream.legacy and 1 more: set "
-        "AWS_ACCOUNT_ID and AWS_REGION to the account and region the findings belong to\n")
+        "sseguard: error: asff: ASFF needs the AWS account and region of every stream: no account is known for "
+        "aws_kinesis_stream.plain, aws_kinesis_stream.encrypted, aws_kinesis_stream.legacy and 1 more (give "
+        "--account-id ACCOUNT or set AWS_ACCOUNT_ID)\n")
     assert not (tmp_path / "findings.asff.json").exists()

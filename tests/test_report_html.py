@@ -118,7 +118,7 @@ def test_rows_worst_first_with_filters_and_evidence() -> None:
 def test_summary_errors_and_mapping_tables() -> None:
     text = html.render(rc.report())
     assert '<div class="card fail"><div class="n">5</div>' in text
-    assert '<div class="card error"><div class="n">1</div><div class="l">input errors</div></div>' in text
+    assert '<div class="card error"><div class="n">1</div><div class="l">input error</div></div>' in text
     assert "<td><code>broken/main.tf</code></td><td>3</td>" in text
     assert "<tr><td>PCI DSS v4.0</td><td>3.5.1</td><td>seed, Prowler</td></tr>" in text
     assert "<tr><td>Checkov</td><td><code>CKV_AWS_43</code></td><td>SSE on</td></tr>" in text
@@ -146,3 +146,9 @@ def test_history_chart_draws_days_and_marks_gaps() -> None:
     twice = html.history_chart([(dt.date(2026, 1, 1), {"fail": 3}), (dt.date(2026, 1, 1), {"pass": 3})])
     assert 'class="fail"' not in twice and twice.count('class="pass"') == 1
     assert html.history_chart([]) == ""
+
+
+def test_a_key_policy_keeps_its_lines_and_its_values_stay_escaped() -> None:
+    text = html.render(rc.report())
+    assert ('<h3>Key policy</h3><pre>{\n  &quot;Statement&quot;: [\n    {\n      &quot;Action&quot;: &quot;kms:*&quot;,'
+            in text)

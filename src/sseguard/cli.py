@@ -36,7 +36,10 @@ def _key_value(text: str, what: str) -> tuple[str, str]:
 
 def add_report_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that produces a report (scan, aws)."""
-    p.add_argument("--format", choices=sorted(FORMATS), help="output format (default: text)")
+    from sseguard.report import format_named, format_spellings
+
+    p.add_argument("--format", choices=sorted(FORMATS), type=lambda name: format_named(name, FORMATS) or name,
+                   help=f"output format: {format_spellings(FORMATS)} (default: text)")
     p.add_argument("--output", action="append", default=[], metavar="[FORMAT=]PATH",
                    help="write a report to PATH instead of stdout; repeatable as FORMAT=PATH")
     p.add_argument("--fail-on", choices=FAIL_ON_LEVELS, default="fail",
@@ -44,43 +47,62 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict-key-policy", action="store_true",
                    help="make KSSE013 (no kinesis.amazonaws.com grant in the key policy) a fail")
     p.add_argument("--quiet", action="store_true", help="show only findings at or above --fail-on")
-    p.add_argument("--region", help="the region of a provider that names none")
-    p.add_argument("--db", metavar="PATH", help="scan history file (default: $SSEGUARD_DB, else the user's data dir)")
+    p.add_argument("--region", help="the region of a provider that names none; for ASFF, also the region of findings "
+                                    "whose stream names none (default there: $AWS_REGION, else $AWS_DEFAULT_REGION)")
+    p.add_argument("--account-id", metavar="ACCOUNT",
+                   help="for ASFF, the 12-digit AWS account of findings whose stream names none (a live stream's "
+                        "own account wins; default: $AWS_ACCOUNT_ID)")
+    p.add_argument("--db", metavar="PATH",
+                   help="scan history file, created in a folder that exists (default: $SSEGUARD_DB, else the user's "
+                        "data dir); when named, a run that cannot be recorded exits 2 after its reports")
     p.add_argument("--no-history", action="store_true", help="do not record this run in the scan history")
 
 
 def emit_report(report: Report, args: argparse.Namespace) -> int:
-    """Write the report in every requested format and return the exit code it calls for."""
+    """Write the report in every requested format, then record the run in the history, and return the exit code
+    they call for. Every report is written before the history is touched, so a broken history never costs one."""
+    from sseguard.report import format_named
+    from sseguard.report.escape import text_safe
+
     targets: list[tuple[str, str | None]] = []
     redirected = False  # a plain --output PATH takes the main report off stdout
     for spec in args.output:
         fmt, sep, path = spec.partition("=")
-        if sep and fmt in FORMATS:
-            targets.append((fmt, path))
+        if sep and (named := format_named(fmt, FORMATS)):
+            targets.append((named, path))
         elif sep and _FORMAT_NAME.fullmatch(fmt):
             # A word before '=' is a format the user meant, not part of a file name (write ./a=b for that).
-            raise UsageError(f"--output {spec}: unknown format {fmt!r}; known: {', '.join(sorted(FORMATS))}")
+            raise UsageError(f"--output {text_safe(spec)}: unknown format {fmt!r}; known: {', '.join(sorted(FORMATS))}")
         else:
             targets.append((args.format or _format_from_suffix(spec), spec))
             redirected = True
     if not redirected:
         targets.append((args.format or "text", None))
-    cli_evidence.record_run(report, args, args.command, getattr(args, "paths", None) or [])
-    history = cli_evidence.recent_history(args) if any(fmt == "html" for fmt, _ in targets) else None
-    for fmt, path in targets:
-        color = path is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        options = RenderOptions(color=color, quiet=args.quiet, fail_on=args.fail_on, history=history)
-        try:
-            text = FORMATS[fmt](report, options)
-        except ValueError as err:  # a format that cannot hold this report (ASFF without an account) says why
-            raise UsageError(f"{fmt}: {err}") from err
-        if path is None:
-            sys.stdout.write(text)
-        else:
+    run = cli_evidence.pending_run(report, args, args.command, getattr(args, "paths", None) or [])
+    history = cli_evidence.recent_history(run) if any(fmt == "html" for fmt, _ in targets) else None
+    region = getattr(args, "region", None)
+    region = region if isinstance(region, str) else None  # aws takes a list of regions to scan instead
+    try:
+        for fmt, path in targets:
+            color = path is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            options = RenderOptions(color=color, quiet=args.quiet, fail_on=args.fail_on, history=history,
+                                    account_id=getattr(args, "account_id", None), region=region)
             try:
-                Path(path).write_text(text, encoding="utf-8")
-            except OSError as err:
-                raise UsageError(f"cannot write {path}: {err.strerror or err}") from err
+                text = FORMATS[fmt](report, options)
+            except ValueError as err:  # a format that cannot hold this report (ASFF without an account) says why
+                raise UsageError(f"{fmt}: {text_safe(err)}") from err
+            if path is None:
+                sys.stdout.write(text)
+            else:
+                try:
+                    Path(path).write_text(text, encoding="utf-8")
+                except OSError as err:
+                    raise UsageError(f"cannot write {text_safe(path)}: {err.strerror or err}") from err
+    except UsageError:
+        cli_evidence.record_run(run)  # the scan itself ran: its run is evidence even when a report is not
+        raise
+    if not cli_evidence.record_run(run):
+        return EXIT_USAGE
     if report.errors and not report.inputs:
         return EXIT_USAGE
     # An input that could not be read may hold streams that were never judged: at --fail-on unknown it fails the
@@ -90,10 +112,10 @@ def emit_report(report: Report, args: argparse.Namespace) -> int:
 
 
 def _format_from_suffix(path: str) -> str:
+    from sseguard.report import format_named
+
     suffix = Path(path).suffix.lower().lstrip(".")
-    aliases = {"md": "markdown", "xml": "junit", "htm": "html"}
-    fmt = aliases.get(suffix, suffix)
-    return fmt if fmt in FORMATS else "text"
+    return format_named(suffix, FORMATS) or ("junit" if suffix == "xml" else "text")
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:

@@ -1,19 +1,28 @@
 """``sseguard evidence report|bundle|verify``, and the recording of every scan/aws run in the history.
 
 Exit codes: 0 ok, 1 tampering found (or a bundle refused because the history is broken), 2 usage error or an
-unreadable history or bundle.
+unreadable history or bundle. The reading commands open the history read-only, so they work on read-only media.
+
+A scan/aws run is recorded after its reports are written, so a history that cannot be written never costs the
+reports. When the user named the history (``--db`` or ``$SSEGUARD_DB``) a run that could not be recorded is an
+error and the run exits 2; the default history in the user's data folder only warns.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sseguard.evidence import DB_ENV
 from sseguard.report.core import Report
+from sseguard.report.escape import text_safe
+from sseguard.report.words import counted
 
 # The evidence modules (SQLite, zip, HTML) are imported where a command uses them, so a scan does not pay for
 # them at start-up.
@@ -44,38 +53,83 @@ def db_path(args: argparse.Namespace) -> Path:
     return Path(given) if given else default_db_path()
 
 
-def record_run(report: Report, args: argparse.Namespace, kind: str, inputs: Sequence[str | Path]) -> None:
-    """Record a scan/aws run in the history unless ``--no-history``. Never raises: a write error is one warning
-    line on stderr and the scan goes on."""
-    if getattr(args, "no_history", False):
-        return
-    from sseguard.evidence.recorder import record
+def _named_by(args: argparse.Namespace) -> str | None:
+    """How the user named the history: ``--db``, ``SSEGUARD_DB``, or None for the default data folder."""
+    if getattr(args, "db", None):
+        return "--db"
+    return DB_ENV if os.environ.get(DB_ENV) else None
 
-    db = db_path(args)
+
+@dataclass(frozen=True)
+class PendingRun:
+    """A scan/aws run waiting to be recorded once its reports are written: its history, how the user named that
+    history (None for the default), and the rows it adds."""
+
+    db: Path
+    named_by: str | None
+    header: dict[str, Any]
+    findings: list[dict[str, Any]]
+
+
+def pending_run(report: Report, args: argparse.Namespace, kind: str,
+                inputs: Sequence[str | Path]) -> PendingRun | None:
+    """The run to record after its reports, or None with ``--no-history``."""
+    if getattr(args, "no_history", False):
+        return None
+    from sseguard.evidence.recorder import run_rows
+
+    header, findings = run_rows(report, command=kind, arguments=_arguments(args), inputs=[str(i) for i in inputs])
+    return PendingRun(db_path(args), _named_by(args), header, findings)
+
+
+def record_run(run: PendingRun | None) -> bool:
+    """Append the run to its history; call it after the reports are written. False when that failed and the user
+    named the history: one error line, and the run exits 2. For the default history a failure is one warning line
+    and True: the exit code stays the scan's."""
+    if run is None:
+        return True
+    from sseguard.evidence.recorder import record_rows
+
     try:
-        record(report, db, command=kind, arguments=_arguments(args), inputs=[str(i) for i in inputs])
-    except Exception as err:  # the history must never make a scan fail
-        message = str(err).replace("\n", " ")
-        sys.stderr.write(f"sseguard: warning: this run was not recorded in the history {db}: {message}\n")
+        # A named history gets the file only, in a folder that exists: a typo in --db must not make folders.
+        record_rows(run.db, run.header, run.findings, make_folder=run.named_by is None)
+    except Exception as err:  # the reports are out: whatever went wrong is told in one line, never a traceback
+        level = "error" if run.named_by else "warning"
+        named = f" (named by {run.named_by})" if run.named_by else ""
+        _err(f"sseguard: {level}: this run was not recorded in the history {run.db}{named}: {err}")
+        return run.named_by is None
+    return True
 
 
-def recent_history(args: argparse.Namespace, days: int = 30) -> tuple[tuple[dt.date, dict[str, int]], ...] | None:
-    """Streams per status for each scanned day of the last ``days`` (today included), for the HTML report's chart;
-    None without a history (``--no-history``, no file yet, or one that cannot be read)."""
-    if getattr(args, "no_history", False):
+def recent_history(run: PendingRun | None, days: int = 30) -> tuple[tuple[dt.date, dict[str, int]], ...] | None:
+    """Streams per status for each scanned day of the last ``days`` (today included), for the HTML report's chart:
+    the recorded runs and this one, which is recorded after its reports. None with ``--no-history``, or when the
+    history cannot be read: a chart is never worth failing a scan for."""
+    if run is None:
         return None
-    from sseguard.evidence.period import compute_period
-    from sseguard.evidence.store import History, HistoryError
+    import sqlite3
 
-    db = db_path(args)
-    if not db.exists():
-        return None
+    from sseguard.evidence.period import chart_history
+    from sseguard.evidence.store import History, HistoryError, unrecorded_rows
+
     today = dt.datetime.now(dt.UTC).date()
+    start = today - dt.timedelta(days=days - 1)
+    rows = unrecorded_rows(run.header, run.findings)
     try:
-        with History.open(db) as history:
-            return tuple(compute_period(history, today - dt.timedelta(days=days - 1), today).chart_history())
-    except HistoryError:
+        if not run.db.exists():
+            return tuple(chart_history(None, start, today, rows))
+        with History.open(run.db) as history:
+            return tuple(chart_history(history, start, today, rows))
+    except (HistoryError, sqlite3.Error):
         return None
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(text_safe(line) + "\n")
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(text_safe(line) + "\n")
 
 
 def _date(text: str) -> dt.date:
@@ -100,7 +154,8 @@ def register(subparsers: Any) -> None:
 
     report = actions.add_parser("report", help="every stream's status timeline, fixes and suppressions in a period")
     _period_options(report)
-    report.add_argument("--format", help="html, md, csv or json (default: from the -o suffix, else md)")
+    report.add_argument("--format", help="html (or htm), md (or markdown), csv or json (default: from the -o "
+                                         "suffix, else md)")
     report.add_argument("-o", "--output", metavar="PATH", help="write the report to PATH instead of stdout")
     report.set_defaults(func=_cmd_report)
 
@@ -117,7 +172,7 @@ def register(subparsers: Any) -> None:
 
 
 def _error(message: str) -> int:
-    sys.stderr.write(f"sseguard: error: {message}\n")
+    _err(f"sseguard: error: {message}")
     return EXIT_USAGE
 
 
@@ -135,7 +190,7 @@ def _period(args: argparse.Namespace) -> tuple[dt.date, dt.date] | str:
         return f"--to {end} is before --from {args.start}"
     if end > today:
         # Days to come can hold no evidence; counting them as gaps would misstate the coverage.
-        sys.stderr.write(f"sseguard: note: --to {end} is after today; the period ends today ({today} UTC)\n")
+        _err(f"sseguard: note: --to {end} is after today; the period ends today ({today} UTC)")
         end = today
     days = (end - args.start).days + 1
     if days > MAX_PERIOD_DAYS:
@@ -146,16 +201,17 @@ def _period(args: argparse.Namespace) -> tuple[dt.date, dt.date] | str:
 
 def _report_format(args: argparse.Namespace) -> str:
     from sseguard.evidence.render import PERIOD_FORMATS
+    from sseguard.report import format_named, format_spellings
 
     if args.format:
-        if args.format not in PERIOD_FORMATS:
-            raise _BadFormat(f"--format must be one of {', '.join(sorted(PERIOD_FORMATS))}, not {args.format!r}")
-        return str(args.format)
+        fmt = format_named(args.format, PERIOD_FORMATS)
+        if fmt is None:
+            raise _BadFormat(f"--format must be one of {format_spellings(PERIOD_FORMATS)}, not {args.format!r}")
+        return fmt
     if args.output:
-        suffix = Path(args.output).suffix.lower().lstrip(".")
-        suffix = {"htm": "html", "markdown": "md"}.get(suffix, suffix)
-        if suffix in PERIOD_FORMATS:
-            return suffix
+        fmt = format_named(Path(args.output).suffix.lower().lstrip("."), PERIOD_FORMATS)
+        if fmt is not None:
+            return fmt
     return "md"
 
 
@@ -164,6 +220,8 @@ class _BadFormat(ValueError):
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from sseguard.evidence.period import compute_period
     from sseguard.evidence.render import PERIOD_FORMATS
     from sseguard.evidence.store import History, HistoryError
@@ -175,11 +233,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
         fmt = _report_format(args)
     except _BadFormat as err:
         return _error(str(err))
+    db = db_path(args)
     try:
-        with History.open(db_path(args)) as history:
+        with History.open(db) as history:
             report = compute_period(history, *period)
     except HistoryError as err:
         return _error(str(err))
+    except sqlite3.Error as err:
+        return _error(f"cannot read history {db}: {err}")
     text = PERIOD_FORMATS[fmt](report)
     if args.output:
         try:
@@ -188,14 +249,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
             return _error(f"cannot write {args.output}: {err.strerror or err}")
     else:
         sys.stdout.write(text)
+    if report.not_understood:
+        _err(f"sseguard: warning: {counted(len(report.not_understood), 'history row')} not understood by this "
+             "sseguard (named in the report): " + "; ".join(report.not_understood))
     if not report.integrity.ok:
-        sys.stderr.write(f"sseguard: the history's hash chain is broken ({len(report.integrity.problems)} problems); "
-                         "run sseguard evidence verify\n")
+        _err(f"sseguard: the history's hash chain is broken ({counted(len(report.integrity.problems), 'problem')}); "
+             "run sseguard evidence verify")
         return EXIT_TAMPERED
     return EXIT_OK
 
 
 def _cmd_bundle(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from sseguard.evidence.bundle import MANIFEST, BrokenHistoryError, BundleError, build_bundle
     from sseguard.evidence.store import History, HistoryError
 
@@ -203,23 +269,28 @@ def _cmd_bundle(args: argparse.Namespace) -> int:
     if isinstance(period, str):
         return _error(period)
     out = Path(args.output)
+    db = db_path(args)
     try:
-        with History.open(db_path(args)) as history:
+        with History.open(db) as history:
             manifest = build_bundle(history, *period, out)
     except HistoryError as err:
         return _error(str(err))
+    except sqlite3.Error as err:
+        return _error(f"cannot read history {db}: {err}")
     except BrokenHistoryError as err:
-        sys.stderr.write(f"sseguard: {err}\n")
+        _err(f"sseguard: {err}")
         return EXIT_TAMPERED
     except BundleError as err:
         return _error(str(err))
     head = manifest["history"]
-    sys.stdout.write(f"wrote {out}: {len(manifest['files'])} files and {MANIFEST}, period {period[0]} to "
-                     f"{period[1]}, history head row {head['head_seq']} sha256 {head['head_hash']}\n")
+    _out(f"wrote {out}: {counted(len(manifest['files']), 'file')} and {MANIFEST}, period {period[0]} to "
+         f"{period[1]}, history head row {head['head_seq']} sha256 {head['head_hash']}")
     return EXIT_OK
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from sseguard.evidence.store import History, HistoryError
 
     if args.bundle:
@@ -230,17 +301,21 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             result = history.verify()
     except HistoryError as err:
         return _error(str(err))
+    except sqlite3.Error as err:
+        return _error(f"cannot read history {db}: {err}")
     if result.ok:
-        sys.stdout.write(f"OK: {db}: {result.rows} rows in {result.runs} runs, hash chain intact, head row "
-                         f"{result.head.seq} sha256 {result.head.hash}\n")
+        _out(f"OK: {db}: {counted(result.rows, 'row')} in {counted(result.runs, 'run')}, hash chain intact, head "
+             f"row {result.head.seq} sha256 {result.head.hash}")
         return EXIT_OK
-    sys.stdout.write(f"TAMPERED: {db}: {len(result.problems)} problems in {result.rows} rows\n")
+    _out(f"TAMPERED: {db}: {counted(len(result.problems), 'problem')} in {counted(result.rows, 'row')}")
     for p in result.problems:
-        sys.stdout.write(f"  {p.kind}: {p.message}\n")
+        _out(f"  {p.kind}: {p.message}")
     return EXIT_TAMPERED
 
 
 def _verify_bundle(path: Path, db: str | None) -> int:
+    import sqlite3
+
     from sseguard.evidence.bundle import BundleError, verify_bundle
     from sseguard.evidence.store import History, HistoryError
 
@@ -254,14 +329,17 @@ def _verify_bundle(path: Path, db: str | None) -> int:
             check = verify_bundle(path)
     except (HistoryError, BundleError) as err:
         return _error(str(err))
+    except sqlite3.Error as err:
+        return _error(f"cannot read history {db}: {err}")
     if check.ok:
         head = check.manifest.get("history") or {}
         against = f", rows and head match the history {db}" if db else ""
-        sys.stdout.write(f"OK: {path}: {check.files} files match the manifest, {check.rows} history rows match "
-                         f"their hashes{against}; history head row {head.get('head_seq')} sha256 "
-                         f"{head.get('head_hash')}\n")
+        files = f"{counted(check.files, 'file')} {'matches' if check.files == 1 else 'match'} the manifest"
+        rows = f"{counted(check.rows, 'history row')} {'matches its hash' if check.rows == 1 else 'match their hashes'}"
+        _out(f"OK: {path}: {files}, {rows}{against}; history head row {head.get('head_seq')} sha256 "
+             f"{head.get('head_hash')}")
         return EXIT_OK
-    sys.stdout.write(f"TAMPERED: {path}: {len(check.problems)} problems\n")
+    _out(f"TAMPERED: {path}: {counted(len(check.problems), 'problem')}")
     for problem in check.problems:
-        sys.stdout.write(f"  {problem}\n")
+        _out(f"  {problem}")
     return EXIT_TAMPERED

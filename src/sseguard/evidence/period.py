@@ -4,13 +4,19 @@ A day's status for a stream is the status of its last observation that day. A da
 gap (``not-scanned``); a day with runs that did not see the stream is ``not-seen``. Neither is ever counted as
 compliant. A failure episode starts at the first ``fail`` and ends at the first ``pass`` after it (the fix);
 ``unknown`` and ``suppressed`` observations neither start nor end one.
+
+A row this code cannot read (a status it does not know, from a newer sseguard or an edit; a stream key that is not
+one) is named in the report's ``rows_not_understood``, never a crash: a row with an unknown status counts as an
+``unknown`` day of its stream, and a row with no readable stream key is left out of the timelines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from sseguard import __version__
@@ -19,7 +25,17 @@ from sseguard.evidence.store import History, Row, VerifyResult, day_start, forma
 SCHEMA_ID = "sseguard/evidence-period/v1"
 NOT_SCANNED = "not-scanned"
 NOT_SEEN = "not-seen"
-DAY_STATUSES = ("pass", "fail", "unknown", "suppressed", NOT_SEEN, NOT_SCANNED)
+FINDING_STATUSES = ("pass", "fail", "unknown", "suppressed")
+DAY_STATUSES = (*FINDING_STATUSES, NOT_SEEN, NOT_SCANNED)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A JSON object from a row body, or an empty one when an edited row holds something else there."""
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _texts(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)
@@ -37,12 +53,15 @@ class Observation:
 
     @classmethod
     def from_row(cls, row: Row) -> Observation:
+        """The observation a finding row records; a status this code does not know is read as ``unknown`` (the
+        caller names the row)."""
         data = row.data()
         suppression = data.get("suppression")
-        notes = (data.get("evidence") or {}).get("suppression_notes") or []
-        return cls(row.recorded_at, row.seq, row.run_id, str(row.status), str(data.get("code", "")),
+        notes = _texts(_mapping(data.get("evidence")).get("suppression_notes"))
+        status = str(row.status) if row.status in FINDING_STATUSES else "unknown"
+        return cls(row.recorded_at, row.seq, row.run_id, status, str(data.get("code", "")),
                    str(data.get("message", "")), suppression if isinstance(suppression, dict) else None,
-                   tuple(str(n) for n in notes))
+                   tuple(notes))
 
     @property
     def day(self) -> dt.date:
@@ -203,13 +222,14 @@ class RunInfo:
 
     @classmethod
     def from_row(cls, row: Row) -> RunInfo:
+        """The run a header row records; a field an edited row holds in another shape reads as empty."""
         data = row.data()
-        git = data.get("git") or {}
-        return cls(row.run_id, row.recorded_at, str(data.get("command", "")), list(data.get("inputs") or []),
-                   list(data.get("accounts") or []), list(data.get("regions") or []),
-                   git.get("commit") if isinstance(git, dict) else None,
-                   str((data.get("tool") or {}).get("version", "")), int(data.get("finding_count") or 0),
-                   dict(data.get("summary") or {}), row.seq)
+        commit = _mapping(data.get("git")).get("commit")
+        count = data.get("finding_count")
+        return cls(row.run_id, row.recorded_at, str(data.get("command", "")), _texts(data.get("inputs")),
+                   _texts(data.get("accounts")), _texts(data.get("regions")),
+                   str(commit) if commit is not None else None, str(_mapping(data.get("tool")).get("version", "")),
+                   count if isinstance(count, int) else 0, _mapping(data.get("summary")), row.seq)
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "recorded_at": self.recorded_at, "command": self.command,
@@ -230,6 +250,8 @@ class PeriodReport:
     runs: list[RunInfo]
     streams: list[StreamPeriod]
     days: list[dt.date] = field(default_factory=list)
+    # Rows this code cannot read, each named in words (see the module docstring).
+    not_understood: list[str] = field(default_factory=list)
 
     def runs_per_day(self) -> dict[dt.date, int]:
         counts = dict.fromkeys(self.days, 0)
@@ -291,6 +313,7 @@ class PeriodReport:
                 "head_hash": self.integrity.head.hash,
                 "chain_intact": self.integrity.ok,
                 "problems": [p.message for p in self.integrity.problems],
+                "rows_not_understood": self.not_understood,
             },
             "coverage": {
                 "days_scanned": len(self.days) - len(gaps),
@@ -328,32 +351,80 @@ def human_duration(seconds: int) -> str:
 
 def compute_period(history: History, start: dt.date, end: dt.date, *, now: dt.datetime | None = None) -> PeriodReport:
     """Build the period report for ``start``..``end`` (inclusive, UTC days) from the history."""
+    return _period(history, start, end, now or dt.datetime.now(dt.UTC), history.verify())
+
+
+def chart_history(history: History | None, start: dt.date, end: dt.date,
+                  unrecorded: Sequence[Row] = ()) -> list[tuple[dt.date, dict[str, int]]]:
+    """The scan report's chart (see :meth:`PeriodReport.chart_history`) for ``start``..``end``: the history's rows,
+    when there is a history, and ``unrecorded``, the rows of the run being reported, which is recorded after its
+    reports are written. The chain is not checked: the chart is no evidence, and checking every row of the history
+    on every scan would cost a scan as much as the history is long."""
+    return _period(history, start, end, dt.datetime.now(dt.UTC), VerifyResult(), unrecorded).chart_history()
+
+
+def _period(history: History | None, start: dt.date, end: dt.date, now: dt.datetime, integrity: VerifyResult,
+            unrecorded: Sequence[Row] = ()) -> PeriodReport:
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     lo, hi = day_start(start), day_start(end + dt.timedelta(days=1))
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    runs = [RunInfo.from_row(r) for r in history.rows(kind="run", start=lo, end=hi)]
+    stored_runs = history.rows(kind="run", start=lo, end=hi) if history is not None else iter(())
+    # Rows are read one at a time: a long period of many streams holds millions, of which only the last per stream
+    # is kept whole.
+    stored_findings = history.rows(kind="finding", start=lo, end=hi) if history is not None else iter(())
+    runs = [RunInfo.from_row(r) for r in chain(stored_runs, (u for u in unrecorded if u.kind == "run"))]
+    not_understood: list[str] = []
     observations: dict[str, list[Observation]] = {}
     latest_row: dict[str, Row] = {}
-    for row in history.rows(kind="finding", start=lo, end=hi):
+    identities: dict[str, tuple[str, str, str, str]] = {}
+    for row in chain(stored_findings, (u for u in unrecorded if u.kind == "finding")):
+        identity = _stream_identity(row.stream_key)
+        if identity is None:
+            not_understood.append(f"row {row.seq} ({row.describe()}) has no readable stream key: it is left out of "
+                                  "the timelines")
+            continue
+        _name_unknown_status(row, not_understood)
         key = str(row.stream_key)
+        identities[key] = identity
         observations.setdefault(key, []).append(Observation.from_row(row))
         latest_row[key] = row
-    before = {k: Observation.from_row(r) for k, r in history.last_before(lo, list(observations)).items()}
+    earlier = history.last_before(lo, list(observations)) if history is not None else {}
+    for row in earlier.values():
+        _name_unknown_status(row, not_understood)
+    before = {k: Observation.from_row(r) for k, r in earlier.items()}
     run_days = {parse_time(r.recorded_at).date() for r in runs}
     streams = [
-        _stream_period(key, sorted(obs, key=lambda o: (o.at, o.seq)), before.get(key), latest_row[key], days,
-                       run_days)
+        _stream_period(identities[key], sorted(obs, key=lambda o: (o.at, o.seq)), before.get(key), latest_row[key],
+                       days, run_days)
         for key, obs in observations.items()
     ]
     streams.sort(key=lambda s: (s.address, s.source_kind, s.location))
-    return PeriodReport(start, end, now or dt.datetime.now(dt.UTC), str(history.path), history.verify(), runs,
-                        streams, days)
+    return PeriodReport(start, end, now, str(history.path) if history is not None else "", integrity, runs, streams,
+                        days, not_understood)
 
 
-def _stream_period(key: str, obs: list[Observation], before: Observation | None, latest: Row, days: list[dt.date],
-                   run_days: set[dt.date]) -> StreamPeriod:
-    control, address, source_kind, location = json.loads(key)
+def _name_unknown_status(row: Row, not_understood: list[str]) -> None:
+    if row.status not in FINDING_STATUSES:
+        not_understood.append(f"row {row.seq} ({row.describe()}) has status {row.status!r}, which this sseguard "
+                              "does not know: it counts as an unknown day")
+
+
+def _stream_identity(key: str | None) -> tuple[str, str, str, str] | None:
+    """(control, address, source kind, location) from a stored stream key; None when it is not one."""
+    try:
+        value = json.loads(key or "")
+    except ValueError:
+        return None
+    if not isinstance(value, list) or len(value) != 4:
+        return None
+    control, address, kind, location = (str(v) for v in value)
+    return control, address, kind, location
+
+
+def _stream_period(identity: tuple[str, str, str, str], obs: list[Observation], before: Observation | None,
+                   latest: Row, days: list[dt.date], run_days: set[dt.date]) -> StreamPeriod:
+    control, address, source_kind, location = identity
     last_of_day: dict[dt.date, Observation] = {}
     count_of_day: dict[dt.date, int] = {}
     for o in obs:
@@ -373,8 +444,8 @@ def _stream_period(key: str, obs: list[Observation], before: Observation | None,
             timeline.append(Span(day, day, status, code, count))
     data = latest.data()
     return StreamPeriod(
-        control=str(control), address=str(address), source_kind=str(source_kind), location=str(location),
-        resource=dict(data.get("resource") or {}), source=dict(data.get("source") or {}),
+        control=control, address=address, source_kind=source_kind, location=location,
+        resource=_mapping(data.get("resource")), source=_mapping(data.get("source")),
         timeline=timeline, episodes=_episodes(obs, before), suppressions=_suppressions(obs),
         notes=sorted({n for o in obs for n in o.notes}), before=before, last=obs[-1],
     )
@@ -402,7 +473,9 @@ def _suppressions(obs: list[Observation]) -> list[SuppressionSpan]:
         if o.status != "suppressed" or o.suppression is None:
             continue
         s = o.suppression
-        ident = (str(s.get("kind", "")), o.code, str(s.get("reason", "")), s.get("expires"))
+        expires = s.get("expires")
+        ident = (str(s.get("kind", "")), o.code, str(s.get("reason", "")),
+                 expires if isinstance(expires, str) else None)
         span = spans.get(ident)
         if span is None:
             spans[ident] = SuppressionSpan(ident[0], o.code, ident[2], ident[3], o.at, o.at)

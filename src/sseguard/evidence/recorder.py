@@ -15,10 +15,10 @@ import platformdirs
 
 from sseguard import __version__
 from sseguard.control.mappings import mappings
+from sseguard.evidence import DB_ENV
 from sseguard.evidence.store import Appended, History
 from sseguard.report.core import Report
 
-DB_ENV = "SSEGUARD_DB"
 GIT_TIMEOUT = 5.0
 
 
@@ -88,11 +88,25 @@ def run_header(report: Report, findings: Sequence[Mapping[str, Any]], *, command
     }
 
 
-def record(report: Report, db: Path, *, command: str, arguments: Mapping[str, Any], inputs: Sequence[str],
-           at: dt.datetime | None = None) -> Appended:
-    """Append one run and its findings to the history at ``db`` (created when absent)."""
+def run_rows(report: Report, *, command: str, arguments: Mapping[str, Any],
+             inputs: Sequence[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What recording ``report`` appends: the run header and the findings as stored."""
     git = git_commit(Path(inputs[0])) if inputs and command != "aws" else None
     findings = report.finding_dicts()
     header = run_header(report, findings, command=command, arguments=arguments, inputs=inputs, git=git)
-    with History.open(db, create=True) as history:
-        return history.append_run(header, [stored_finding(f) for f in findings], at=at)
+    return header, [stored_finding(f) for f in findings]
+
+
+def record(report: Report, db: Path, *, command: str, arguments: Mapping[str, Any], inputs: Sequence[str],
+           at: dt.datetime | None = None, make_folder: bool = True) -> Appended:
+    """Append one run and its findings to the history at ``db`` (see :func:`record_rows`)."""
+    header, findings = run_rows(report, command=command, arguments=arguments, inputs=inputs)
+    return record_rows(db, header, findings, at=at, make_folder=make_folder)
+
+
+def record_rows(db: Path, header: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], *,
+                at: dt.datetime | None = None, make_folder: bool = True) -> Appended:
+    """Append a run prepared by :func:`run_rows` to the history at ``db``, created when absent (its folder too
+    unless ``make_folder`` is false). A history that cannot be opened or written is a ``HistoryError``."""
+    with History.open(db, create=True, make_folder=make_folder) as history:
+        return history.append_run(header, findings, at=at)

@@ -1,17 +1,22 @@
 """The period report's formats: JSON (the full record), CSV (one row per stream and span of days), Markdown and a
-self-contained HTML page (no scripts, styles inline, no network fetches)."""
+self-contained HTML page (no scripts, styles inline, no network fetches).
+
+Every value read from the history (addresses, paths, reasons, codes, commands) goes through the same escaping helper
+as the scan report of that format (``report.escape``): a history is written from scanned files, and a row can be
+edited by anyone who can write the file."""
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 from collections.abc import Callable
 from typing import Any
 
 from sseguard.evidence.period import NOT_SCANNED, NOT_SEEN, PeriodReport
+from sseguard.report.escape import csv_safe, html_safe, json_safe, md_code, md_safe
 from sseguard.report.html import mapping_section
+from sseguard.report.words import counted
 
 TIMELINE_CHARS = {"pass": "P", "fail": "F", "unknown": "U", "suppressed": "S", NOT_SEEN: "-", NOT_SCANNED: "."}
 TIMELINE_LEGEND = ("P pass, F fail, U unknown, S suppressed, - not seen by that day's runs, . no scan that day; "
@@ -24,7 +29,7 @@ _COLORS = {"pass": "#2e7d32", "suppressed": "#1565c0", "unknown": "#f9a825", "fa
 
 def render_json(report: PeriodReport) -> str:
     """The whole period report as indented JSON."""
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(report.to_dict(), indent=2, ensure_ascii=False)) + "\n"
 
 
 def render_csv(report: PeriodReport) -> str:
@@ -34,9 +39,10 @@ def render_csv(report: PeriodReport) -> str:
     writer.writerow(CSV_COLUMNS)
     for s in report.streams:
         for span in s.timeline:
-            writer.writerow([s.control, s.address, s.resource.get("type") or "", s.source_kind, s.location,
-                             span.first.isoformat(), span.last.isoformat(), span.days, span.status, span.code or "",
-                             span.observations])
+            cells = [s.control, s.address, s.resource.get("type") or "", s.source_kind, s.location,
+                     span.first.isoformat(), span.last.isoformat(), span.days, span.status, span.code or "",
+                     span.observations]
+            writer.writerow([csv_safe(cell) for cell in cells])
     return out.getvalue()
 
 
@@ -52,30 +58,43 @@ def timeline_text(spans: list[dict[str, Any]]) -> str:
 
 
 def _md(value: object) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return md_safe("" if value is None else value)
+
+
+def _history_counts(h: dict[str, Any]) -> str:
+    return f"History: {counted(h['runs'], 'run')}, {counted(h['rows'], 'row')}"
 
 
 def _integrity_line(data: dict[str, Any]) -> list[str]:
     h = data["history"]
     if h["chain_intact"]:
-        return [f"History: {h['runs']} runs, {h['rows']} rows, hash chain intact (head row {h['head_seq']}, "
-                f"sha256 `{h['head_hash']}`)."]
-    lines = [f"**History hash chain BROKEN** ({len(h['problems'])} problems); this report cannot be trusted:"]
-    lines.extend(f"- {_md(p)}" for p in h["problems"])
+        lines = [f"{_history_counts(h)}, hash chain intact (head row {h['head_seq']}, sha256 "
+                 f"{md_code(h['head_hash'])})."]
+    else:
+        lines = [f"**History hash chain BROKEN** ({counted(len(h['problems']), 'problem')}); this report cannot be "
+                 "trusted:"]
+        lines.extend(f"- {_md(p)}" for p in h["problems"])
+    if h["rows_not_understood"]:
+        lines += ["", f"**{counted(len(h['rows_not_understood']), 'history row')} not understood** by this sseguard:"]
+        lines.extend(f"- {_md(p)}" for p in h["rows_not_understood"])
     return lines
+
+
+def _coverage(data: dict[str, Any]) -> str:
+    cov = data["coverage"]
+    days = data["period"]["days"]
+    return (f"Coverage: {cov['days_scanned']} of {counted(days, 'day')} scanned; days without a scan: "
+            f"{gap_text(cov['gap_ranges'])}. A day without a scan is a gap, never a pass.")
 
 
 def render_markdown(report: PeriodReport) -> str:
     """A readable summary: coverage, one line per stream with its day-by-day timeline, fixes and suppressions."""
     data = report.to_dict()
-    cov = data["coverage"]
     sm = data["summary"]
     lines = [f"# Kinesis stream encryption evidence, {data['period']['from']} to {data['period']['to']} (UTC)", ""]
     lines += _integrity_line(data)
     lines.append("")
-    lines.append(f"Coverage: {cov['days_scanned']} of {data['period']['days']} days scanned; days without a scan: "
-                 f"{gap_text(cov['gap_ranges'])}. A day without a scan is a gap, never a pass.")
+    lines.append(_coverage(data))
     lines += ["", "| streams | compliant all period | with non-compliant days | fixed in period | still failing | "
                   "with suppressions |", "|---|---|---|---|---|---|",
               f"| {sm['streams']} | {sm['compliant_all_period']} | {sm['with_non_compliant_days']} | "
@@ -88,10 +107,10 @@ def render_markdown(report: PeriodReport) -> str:
         fixes = [e for e in s["episodes"] if e["fixed_at"]]
         last = s["last_status"]
         lines.append(
-            f"| `{_md(s['address'])}` | {_md(s['source_kind'])} {_md(s['location'])} | "
+            f"| {md_code(s['address'])} | {_md(s['source_kind'])} {_md(s['location'])} | "
             f"`{timeline_text(s['timeline'])}` | {'yes' if s['compliant_all_period'] else 'no'}"
-            f" | {s['non_compliant_days']} | {counts[NOT_SEEN] + counts[NOT_SCANNED]} | {last['status']} "
-            f"{last['code']} | {_t(fixes[-1]['fixed_at']) if fixes else ''} | "
+            f" | {s['non_compliant_days']} | {counts[NOT_SEEN] + counts[NOT_SCANNED]} | {_md(last['status'])} "
+            f"{_md(last['code'])} | {_md(_t(fixes[-1]['fixed_at'])) if fixes else ''} | "
             f"{_md(fixes[-1]['time_to_fix']) if fixes else ''} |")
     episodes = [(s, e) for s in data["streams"] for e in s["episodes"]]
     if episodes:
@@ -99,8 +118,8 @@ def render_markdown(report: PeriodReport) -> str:
                   "|---|---|---|---|---|"]
         for s, e in episodes:
             since = _t(e["failed_since"]) + (" (before the period)" if e["started_before_period"] else "")
-            lines.append(f"| `{_md(s['address'])}` | {e['code']} | {since} | {_t(e['fixed_at']) or 'not fixed'} | "
-                         f"{e['time_to_fix'] or ''} |")
+            lines.append(f"| {md_code(s['address'])} | {_md(e['code'])} | {_md(since)} | "
+                         f"{_md(_t(e['fixed_at']) or 'not fixed')} | {_md(e['time_to_fix'])} |")
     sups = [(s, x) for s in data["streams"] for x in s["suppressions"]]
     if sups:
         lines += ["", "## Suppressions in force", "",
@@ -108,17 +127,17 @@ def render_markdown(report: PeriodReport) -> str:
                   "|---|---|---|---|---|---|---|"]
         for s, x in sups:
             expires = (x["expires"] or "never") + (" (within the period)" if x["expires_within_period"] else "")
-            lines.append(f"| `{_md(s['address'])}` | {x['code']} | {x['kind']} | {_md(x['reason'])} | {expires} | "
-                         f"{_t(x['first_seen'])} | {_t(x['last_seen'])} |")
+            lines.append(f"| {md_code(s['address'])} | {_md(x['code'])} | {_md(x['kind'])} | {_md(x['reason'])} | "
+                         f"{_md(expires)} | {_md(_t(x['first_seen']))} | {_md(_t(x['last_seen']))} |")
     notes = [(s, n) for s in data["streams"] for n in s["suppression_notes"]]
     if notes:
         lines += ["", "## Suppressions not applied", ""]
-        lines += [f"- `{_md(s['address'])}`: {_md(n)}" for s, n in notes]
+        lines += [f"- {md_code(s['address'])}: {_md(n)}" for s, n in notes]
     lines += ["", "## Runs", "", "| recorded at | run | command | inputs | git commit | findings |",
               "|---|---|---|---|---|---|"]
     for r in data["runs"]:
-        lines.append(f"| {_t(r['recorded_at'])} | {r['run_id']} | {r['command']} | {_md(', '.join(r['inputs']))} | "
-                     f"{r['git_commit'] or ''} | {r['finding_count']} |")
+        lines.append(f"| {_md(_t(r['recorded_at']))} | {_md(r['run_id'])} | {_md(r['command'])} | "
+                     f"{_md(', '.join(r['inputs']))} | {_md(r['git_commit'])} | {r['finding_count']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -133,7 +152,7 @@ padding:8px}.cells{white-space:nowrap}.cell{display:inline-block;width:12px;heig
 
 
 def _e(value: object) -> str:
-    return html.escape("" if value is None else str(value))
+    return html_safe("" if value is None else value)
 
 
 def _chart(days: list[dict[str, Any]]) -> str:
@@ -185,6 +204,23 @@ def gap_text(ranges: list[dict[str, Any]]) -> str:
     return ", ".join(_span_dates(r) for r in ranges) or "none"
 
 
+def _html_integrity(h: dict[str, Any]) -> str:
+    """The chain's state, and the rows this sseguard does not understand, as HTML."""
+    if h["chain_intact"]:
+        out = (f'<p class="ok" id="integrity">{_e(_history_counts(h))}, hash chain intact (head row '
+               f'{h["head_seq"]}, sha256 <code>{_e(h["head_hash"])}</code>).</p>')
+    else:
+        items = "".join(f"<li>{_e(p)}</li>" for p in h["problems"])
+        out = (f'<div class="broken" id="integrity"><strong>History hash chain BROKEN</strong>: this report '
+               f"cannot be trusted.<ul>{items}</ul></div>")
+    if h["rows_not_understood"]:
+        items = "".join(f"<li>{_e(p)}</li>" for p in h["rows_not_understood"])
+        out += (f'<div class="broken" id="not-understood"><strong>'
+                f"{_e(counted(len(h['rows_not_understood']), 'history row'))} not understood</strong> by this "
+                f"sseguard:<ul>{items}</ul></div>")
+    return out
+
+
 def render_html(report: PeriodReport) -> str:
     """One self-contained page: integrity, coverage, a chart of compliance over time, every stream's timeline,
     failure episodes, suppressions, the runs behind them, and the framework mapping table.
@@ -192,19 +228,9 @@ def render_html(report: PeriodReport) -> str:
     The scan report's chart (``report.html.history_chart``) spans only the days it is given, so leading and
     trailing days without a scan would vanish; this page draws every day of the period, gaps included."""
     data = report.to_dict()
-    h = data["history"]
-    cov = data["coverage"]
     period = f"{data['period']['from']} to {data['period']['to']} (UTC)"
-    body = [f"<h1>Kinesis stream encryption evidence, {_e(period)}</h1>"]
-    if h["chain_intact"]:
-        body.append(f'<p class="ok" id="integrity">History: {h["runs"]} runs, {h["rows"]} rows, hash chain intact '
-                    f'(head row {h["head_seq"]}, sha256 <code>{_e(h["head_hash"])}</code>).</p>')
-    else:
-        items = "".join(f"<li>{_e(p)}</li>" for p in h["problems"])
-        body.append(f'<div class="broken" id="integrity"><strong>History hash chain BROKEN</strong>: this report '
-                    f"cannot be trusted.<ul>{items}</ul></div>")
-    body.append(f'<p id="coverage">Coverage: {cov["days_scanned"]} of {data["period"]["days"]} days scanned; days '
-                f"without a scan: {_e(gap_text(cov['gap_ranges']))}. A day without a scan is a gap, never a pass.</p>")
+    body = [f"<h1>Kinesis stream encryption evidence, {_e(period)}</h1>", _html_integrity(data["history"]),
+            f'<p id="coverage">{_e(_coverage(data))}</p>']
     sm = data["summary"]
     body.append(_table(["streams", "compliant all period", "with non-compliant days", "fixed in period",
                         "still failing", "with suppressions"],

@@ -16,14 +16,20 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sseguard import __version__
+
 GENESIS = "0" * 64
+# The run id of rows counted in a report before their run is recorded (see ``unrecorded_rows``).
+UNRECORDED = "unrecorded"
 SCHEMA_VERSION = "1"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -48,11 +54,13 @@ CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
 BEGIN SELECT RAISE(ABORT, 'the sseguard history is append-only'); END;
 """
 
-_COLUMNS = "seq, run_id, kind, recorded_at, stream_key, status, body, prev_hash, hash"
+_COLUMN_NAMES = ("seq", "run_id", "kind", "recorded_at", "stream_key", "status", "body", "prev_hash", "hash")
+_COLUMNS = ", ".join(_COLUMN_NAMES)
 
 
 class HistoryError(Exception):
-    """The history cannot be opened or read (missing file, not a database, not an sseguard history)."""
+    """The history cannot be opened, read or written (missing file, not a database, not an sseguard history, a
+    newer schema, a full disk)."""
 
 
 def canonical(value: Any) -> str:
@@ -132,7 +140,8 @@ class Row:
         """A short name for messages: which run and which stream."""
         if self.kind == "run":
             return f"header of run {self.run_id}, recorded {self.recorded_at}"
-        address = (self.data().get("resource") or {}).get("address") or "?"
+        resource = self.data().get("resource")
+        address = (resource.get("address") if isinstance(resource, dict) else None) or "?"
         return f"finding {address} of run {self.run_id}, recorded {self.recorded_at}"
 
 
@@ -186,49 +195,65 @@ class History:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False, timeout: float = 30.0) -> History:
-        """Open the history at ``path``; with ``create`` make it (and its folder) when absent.
+    def open(cls, path: Path, *, create: bool = False, make_folder: bool = False, timeout: float = 30.0) -> History:
+        """Open the history at ``path``.
 
-        Without ``create`` a missing file is a :class:`HistoryError`: reading commands never make an empty history.
+        Without ``create`` the file is opened read-only, so reports, bundles and checks work on read-only media, and
+        a missing file is a :class:`HistoryError`: reading commands never make an empty history. With ``create``
+        the file is made when absent, in a folder that must exist unless ``make_folder``. Either way the file must
+        be an sseguard history of a schema version this code understands; anything else is refused, unchanged.
         """
-        if not create and not path.is_file():
-            raise HistoryError(f"no history at {path}")
+        _check_path(path, create=create, make_folder=make_folder)
+        return cls(cls._connect(path, create=create, timeout=timeout), path)
+
+    @classmethod
+    def _connect(cls, path: Path, *, create: bool, timeout: float) -> sqlite3.Connection:
+        """A connection to a checked history (made first when ``create``); every failure is a ``HistoryError``."""
         try:
             if create:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-        except (OSError, sqlite3.Error) as err:
+                conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+            else:
+                conn = sqlite3.connect(_read_only_uri(path), timeout=timeout, isolation_level=None, uri=True)
+        except sqlite3.Error as err:
             raise HistoryError(f"cannot open history {path}: {err}") from err
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             if create:
-                cls._create(conn)
-            elif conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'").fetchone() \
-                    is None:
-                raise HistoryError(f"{path} is not an sseguard history (no records table)")
+                cls._create(conn, path)
+            _check_schema(conn, path)
+            if create:
+                _use_wal(conn, timeout)  # only once the file is known to be an sseguard history
+        except sqlite3.OperationalError as err:  # I/O, a full disk, a lock held too long: the file may be fine
+            conn.close()
+            raise HistoryError(f"cannot open history {path}: {err}") from err
         except sqlite3.DatabaseError as err:
             conn.close()
             raise HistoryError(f"{path} is not a readable sseguard history: {err}") from err
-        except HistoryError:
+        except BaseException:
             conn.close()
             raise
-        return cls(conn, path)
+        return conn
 
     @staticmethod
-    def _create(conn: sqlite3.Connection) -> None:
-        # WAL lets readers (reports) run while a scan appends; the schema is made inside a write transaction so
-        # processes that start on a new file at once do not race each other.
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _SCHEMA.split(";\n"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-            conn.execute("COMMIT")
-        except BaseException:
-            _rollback(conn)
-            raise
+    def _create(conn: sqlite3.Connection, path: Path) -> None:
+        """Make the tables in a new (empty) file; a file that holds other tables is refused untouched."""
+        if not _tables(conn):
+            # In a write transaction, so processes that start on a new file at once do not race each other; the
+            # check is made again inside it, as another process may have made the tables meanwhile.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if not _tables(conn):
+                    for statement in _SCHEMA.split(";\n"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute("INSERT INTO meta (name, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+        if "records" not in _tables(conn):
+            raise HistoryError(f"{path} is a SQLite database but not an sseguard history (it has no records table); "
+                               "sseguard adds nothing to it")
 
     def close(self) -> None:
         self._conn.close()
@@ -251,14 +276,11 @@ class History:
         """Record one run and its findings in one transaction; ``at`` fixes the time (tests, imports)."""
         run_id = secrets.token_hex(8)
         recorded_at = format_time(at or dt.datetime.now(dt.UTC))
-        header = dict(run)
-        header.update(run_id=run_id, recorded_at=recorded_at, finding_count=len(findings))
         # Everything that does not depend on the head is prepared before taking the write lock.
-        items: list[tuple[str, str | None, str | None, str]] = [("run", None, None, canonical(header))]
-        items.extend(("finding", stream_key(f), str(f.get("status")), canonical(f)) for f in findings)
+        items = _row_items(run, findings, run_id, recorded_at)
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute("BEGIN IMMEDIATE")
             seq, prev = self._append_point()
             first = seq + 1
             values = []
@@ -271,6 +293,9 @@ class History:
             conn.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                              [("head_seq", str(seq)), ("head_hash", prev)])
             conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            _rollback(conn)
+            raise HistoryError(f"cannot write to history {self.path}: {err}") from err
         except BaseException:
             _rollback(conn)
             raise
@@ -330,10 +355,119 @@ class History:
         return verify_rows(self.rows(), self.head(), _has_head(self._conn))
 
 
+def _row_items(run: Mapping[str, Any], findings: Sequence[Mapping[str, Any]], run_id: str,
+               recorded_at: str) -> list[tuple[str, str | None, str | None, str]]:
+    """The kind, stream key, status and body of each row one run adds, its header first."""
+    header = dict(run)
+    header.update(run_id=run_id, recorded_at=recorded_at, finding_count=len(findings))
+    items: list[tuple[str, str | None, str | None, str]] = [("run", None, None, canonical(header))]
+    items.extend(("finding", stream_key(f), str(f.get("status")), canonical(f)) for f in findings)
+    return items
+
+
+def unrecorded_rows(run: Mapping[str, Any], findings: Sequence[Mapping[str, Any]],
+                    *, at: dt.datetime | None = None) -> list[Row]:
+    """The rows :meth:`History.append_run` would add for this run, before it is recorded: run id ``unrecorded``,
+    numbered from 1 and not chained (no hashes). A report drawn before its run is recorded counts them."""
+    recorded_at = format_time(at or dt.datetime.now(dt.UTC))
+    items = _row_items(run, findings, UNRECORDED, recorded_at)
+    return [Row(seq, UNRECORDED, kind, recorded_at, key, status, body, "", "")
+            for seq, (kind, key, status, body) in enumerate(items, start=1)]
+
+
 def _rollback(conn: sqlite3.Connection) -> None:
     # A failed rollback must not hide the error that caused it.
     with contextlib.suppress(sqlite3.Error):
         conn.execute("ROLLBACK")
+
+
+def _check_path(path: Path, *, create: bool, make_folder: bool) -> None:
+    """Refuse what can never be a history file before SQLite touches it (it would make journal files beside a
+    device), and make the folder only when asked."""
+    if path.exists() and not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file (a device, pipe or socket)"
+        raise HistoryError(f"{path} is {what}, not a history file")
+    if path.exists():
+        return
+    if not create:
+        raise HistoryError(f"no history at {path}")
+    folder = path.parent
+    if make_folder:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise HistoryError(f"cannot create history {path}: cannot make the folder {folder}: "
+                               f"{err.strerror or err}") from err
+    elif folder.exists() and not folder.is_dir():
+        raise HistoryError(f"cannot create history {path}: {folder} is not a folder")
+    elif not folder.exists():
+        raise HistoryError(f"cannot create history {path}: the folder {folder} does not exist (sseguard creates the "
+                           "file only, in a folder that exists)")
+
+
+def _read_only_uri(path: Path) -> str:
+    """The URI that opens ``path`` read-only.
+
+    In WAL mode a reader needs the ``-shm`` file beside the database, which cannot be made in a folder that is not
+    writable (read-only media, an auditor's copy). When it is there, SQLite reads through it. When it is not, no
+    writer can be at work (a writer needs it too), and the file is opened as immutable, without locks or the WAL;
+    that is safe only when the WAL holds nothing, so a WAL with rows in it (a copy taken while a scan wrote) is
+    refused rather than read without its last rows.
+    """
+    uri = path.absolute().as_uri() + "?mode=ro"
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if os.access(path.parent, os.W_OK) or shm.exists():
+        return uri
+    if not wal.exists() or wal.stat().st_size == 0:
+        return uri + "&immutable=1"
+    raise HistoryError(f"cannot read history {path}: its folder cannot be written and its write-ahead log {wal} "
+                       f"holds rows not yet in the file, which SQLite reads only with {shm}; copy the file and its "
+                       "-wal file to a writable folder")
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Turn on WAL, which lets readers (reports) run while a scan appends. The switch needs the file to itself, and
+    SQLite answers "locked" at once, without waiting, when two processes would otherwise wait on each other (both
+    making a new file): it is retried until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {str(name) for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """The file must hold exactly sseguard's tables and columns, at a schema version this code understands: a
+    newer history is never read with older rules, nor appended to."""
+    tables = _tables(conn)
+    if "records" not in tables:
+        raise HistoryError(f"{path} is not an sseguard history (no records table)")
+    for table, expected in (("records", _COLUMN_NAMES), ("meta", ("name", "value"))):
+        found = [str(row[1]) for row in conn.execute(f"PRAGMA table_info({table})")]
+        if sorted(found) != sorted(expected):
+            foreign = ", ".join(sorted(set(found) - set(expected))) or "none"
+            absent = ", ".join(sorted(set(expected) - set(found))) or "none"
+            raise HistoryError(f"{path} is not an sseguard history: its {table} table has columns sseguard does "
+                               f"not write ({foreign}) or lacks some it needs ({absent})")
+    row = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+    version = str(row[0]) if row is not None else None
+    if version == SCHEMA_VERSION:
+        return
+    if version is None:
+        raise HistoryError(f"{path} is not an sseguard history: it records no schema version")
+    if version.isdigit() and int(version) > int(SCHEMA_VERSION):
+        raise HistoryError(f"{path} is a history of schema version {version}, newer than this sseguard "
+                           f"{__version__} understands ({SCHEMA_VERSION}): upgrade sseguard to read or add to it; "
+                           "the file is left as it is")
+    raise HistoryError(f"{path} has history schema version {version!r}, which this sseguard {__version__} does not "
+                       f"know (it understands {SCHEMA_VERSION})")
 
 
 def _has_head(conn: sqlite3.Connection) -> bool:

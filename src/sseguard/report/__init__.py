@@ -7,7 +7,7 @@ SARIF and XML machinery at start-up.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 
 from sseguard.report.core import RenderOptions, Report
 
@@ -42,4 +42,28 @@ class _Formats(Mapping[str, Renderer]):
 
 FORMATS: Mapping[str, Renderer] = _Formats()
 
-__all__ = ["FORMATS", "RenderOptions", "Renderer", "Report"]
+# Spellings of one format. A command that writes a format accepts each of its spellings, so ``md`` and ``markdown``
+# mean the same to ``scan`` (which calls it markdown) and to ``evidence report`` (which calls it md).
+_SPELLINGS = (("markdown", "md"), ("html", "htm"))
+
+
+def format_named(name: str, known: Collection[str]) -> str | None:
+    """The format among ``known`` that ``name`` spells, or None when it spells none of them."""
+    if name in known:
+        return name
+    for spellings in _SPELLINGS:
+        if name in spellings:
+            return next((k for k in known if k in spellings), None)
+    return None
+
+
+def format_spellings(known: Collection[str]) -> str:
+    """``known`` as a user may write them: ``csv, html (or htm), json, md (or markdown)``."""
+    def spelled(name: str) -> str:
+        others = [o for group in _SPELLINGS if name in group for o in group if o != name]
+        return f"{name} (or {' or '.join(others)})" if others else name
+
+    return ", ".join(spelled(name) for name in sorted(known))
+
+
+__all__ = ["FORMATS", "RenderOptions", "Renderer", "Report", "format_named", "format_spellings"]

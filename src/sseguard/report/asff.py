@@ -4,10 +4,11 @@ The output is a JSON list of findings (``aws securityhub batch-import-findings -
 API takes at most 100 per call). Each stream is one finding whose ``Id`` depends on the control and the resource
 only, so a later scan of the same stream updates the finding (FAILED to PASSED) instead of adding another.
 
-Security Hub needs the account and region of every finding. Live streams carry them; a stream from source files
-often has neither, so the account falls back to ``AWS_ACCOUNT_ID`` and the region to ``AWS_REGION`` /
-``AWS_DEFAULT_REGION`` (the same variables Trivy's ASFF template reads). When neither the stream nor these say,
-rendering stops with a ``ValueError`` naming what to set: a finding is never filed under a guessed account.
+Security Hub needs the account and region of every finding. A stream's own account and region win (live streams
+carry them); a stream from source files often has neither, so the account falls back to ``--account-id``, else
+``AWS_ACCOUNT_ID``, and the region to ``--region``, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION`` (the variables
+Trivy's ASFF template reads). When none of these says, rendering stops with a ``ValueError`` naming the streams and
+both ways to give what is missing: a finding is never filed under a guessed account.
 
 Status: fail is FAILED; unknown is WARNING (a value is missing), or NOT_AVAILABLE when a live call failed (KSSE021);
 pass is PASSED; a suppressed finding keeps its underlying status and gets ``Workflow.Status`` SUPPRESSED.
@@ -187,27 +188,44 @@ def to_findings(report: Report, account: str | None = None, region: str | None =
     """
     when = report.generated_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     out: list[dict[str, Any]] = []
-    missing: list[str] = []
+    no_account: list[str] = []
+    no_region: list[str] = []
     for f in report.findings:
         acct = f.stream.account or account
         reg = _region(f, region)
+        if not acct:
+            no_account.append(f.stream.address)
+        if not reg:
+            no_region.append(f.stream.address)
         if not acct or not reg:
-            missing.append(f.stream.address)
             continue
         if not _ACCOUNT.match(acct):
             raise ValueError(f"ASFF needs a 12-digit AWS account id, got {acct!r} for {f.stream.address}")
         out.append(to_asff(f, acct, reg, when))
+    missing = []
+    if no_account:
+        missing.append(f"no account is known for {_some(no_account)} (give --account-id ACCOUNT or set "
+                       "AWS_ACCOUNT_ID)")
+    if no_region:
+        missing.append(f"no region is known for {_some(no_region)} (give --region REGION or set AWS_REGION)")
     if missing:
-        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-        raise ValueError(f"ASFF needs the AWS account and region of every stream; not known for {shown}: set "
-                         "AWS_ACCOUNT_ID and AWS_REGION to the account and region the findings belong to")
+        raise ValueError("ASFF needs the AWS account and region of every stream: " + "; ".join(missing))
     return out
 
 
-def render(report: Report, options: RenderOptions | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """The report as a JSON list of ASFF findings; account and region fall back to the environment."""
-    env = os.environ if environ is None else environ
-    account = env.get("AWS_ACCOUNT_ID") or None
-    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
-    return json.dumps(to_findings(report, account, region), indent=2) + "\n"
+def _some(addresses: list[str]) -> str:
+    shown = ", ".join(addresses[:3])
+    return shown + (f" and {len(addresses) - 3} more" if len(addresses) > 3 else "")
 
+
+def render(report: Report, options: RenderOptions | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The report as a JSON list of ASFF findings. Where a stream names no account or region, the options'
+    (``--account-id``, ``--region``) stand in, else the environment's."""
+    opts = options or RenderOptions()
+    env = os.environ if environ is None else environ
+    account = opts.account_id or env.get("AWS_ACCOUNT_ID") or None
+    if account is not None and not _ACCOUNT.match(account):
+        given = "--account-id" if opts.account_id else "AWS_ACCOUNT_ID"
+        raise ValueError(f"{given} must be a 12-digit AWS account id, not {account!r}")
+    region = opts.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+    return json.dumps(to_findings(report, account, region), indent=2) + "\n"

@@ -12,6 +12,7 @@ from sseguard.control.codes import CODES, CONTROL_ID, CONTROL_TITLE
 from sseguard.control.evaluate import evidence
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, OutOfReach, ScannedInput, Status, Unknown
+from sseguard.report.escape import bounded_evidence
 
 SCHEMA_ID = "sseguard/report/v1"
 FAIL_ON_LEVELS = ("fail", "unknown", "advisory")
@@ -19,13 +20,16 @@ FAIL_ON_LEVELS = ("fail", "unknown", "advisory")
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """How a human-facing format is shown: colour (on a terminal), and ``--quiet``/``--fail-on``."""
+    """How a format is shown: colour (on a terminal), ``--quiet``/``--fail-on``, the history chart (HTML), and the
+    account and region of findings whose stream names none (ASFF: ``--account-id``, ``--region``)."""
 
     color: bool = False
     quiet: bool = False
     fail_on: str = "fail"
     # Compliance over time from the scan history, ``(day, {status: streams})`` per scanned day, for the HTML chart.
     history: tuple[tuple[dt.date, Mapping[str, int]], ...] | None = None
+    account_id: str | None = None
+    region: str | None = None
 
 
 @dataclass
@@ -100,13 +104,20 @@ def _plain(value: object) -> Any:
     return value
 
 
+def shown_evidence(f: Finding) -> dict[str, Any]:
+    """The facts behind a finding as reports show them: every value bounded (``escape.bounded_evidence``), so a
+    report never echoes a whole file, and the suppression notes."""
+    ev = bounded_evidence(evidence(f.stream, f.verdict))
+    if f.notes:
+        ev["suppression_notes"] = list(f.notes)
+    return ev
+
+
 def finding_dict(f: Finding) -> dict[str, Any]:
     """One finding as the JSON report holds it."""
     s = f.stream
     v = f.verdict
-    ev = evidence(s, v)
-    if f.notes:
-        ev["suppression_notes"] = list(f.notes)
+    ev = shown_evidence(f)
     remediation = remediation_of(f)
     return {
         "control": CONTROL_ID,

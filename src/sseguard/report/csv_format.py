@@ -4,8 +4,9 @@ Every row carries the remediation text and the framework ids, so a row imported 
 how to fix it and which requirements it bears on. An input that could not be read is a row with status ``error``
 and no reason code, so an import shows the gap instead of silently covering fewer streams.
 
-Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return)
-are prefixed with ``'``, as OWASP advises against CSV injection; a stream address or an API field can start so.
+Every cell goes through ``escape.csv_safe``: one that a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, tab or carriage return) is prefixed with ``'``, as OWASP advises against CSV injection (a
+stream address or an API field can start so), and terminal control characters are shown as escapes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sseguard.control.codes import CODES, CONTROL_ID
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, OutOfReach, Unknown
 from sseguard.report.core import RenderOptions, Report, remediation_of, severity
+from sseguard.report.escape import csv_safe
 
 COLUMNS: tuple[str, ...] = (
     "control_id",
@@ -44,7 +46,6 @@ COLUMNS: tuple[str, ...] = (
     "suppression_expires",
     "notes",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def framework_ids() -> str:
@@ -64,7 +65,7 @@ def _known(value: object) -> str:
 
 
 def row(f: Finding) -> dict[str, str]:
-    """One finding as a CSV row (column name to cell text), before formula neutralising."""
+    """One finding as a CSV row (column name to cell text), before escaping."""
     s = f.stream
     v = f.verdict
     sup = f.suppression
@@ -109,18 +110,13 @@ def error_row(err: InputError) -> dict[str, str]:
     return cells
 
 
-def neutralise(cell: str) -> str:
-    """A cell made inert for spreadsheets: a leading formula character gets a ``'`` before it."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
 def write_rows(rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS) -> str:
-    """Rows as CSV text (RFC 4180, CRLF line ends) with a header line; cells neutralised."""
+    """Rows as CSV text (RFC 4180, CRLF line ends) with a header line; every cell through ``escape.csv_safe``."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), quoting=csv.QUOTE_MINIMAL)
     writer.writeheader()
     for r in rows:
-        clean: dict[str, Any] = {k: neutralise(r.get(k, "")) for k in columns}
+        clean: dict[str, Any] = {k: csv_safe(r.get(k, "")) for k in columns}
         writer.writerow(clean)
     return buf.getvalue()
 

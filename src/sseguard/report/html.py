@@ -4,9 +4,9 @@ The page holds a summary, a per-stream table with status filters and a text filt
 expandable row (the verdict, the key, the policy analysis, the source or API fields), the framework mapping table,
 and, when a scan history is given, a chart of compliance over time drawn as inline SVG.
 
-Every value is HTML-escaped. A Content-Security-Policy forbids every fetch and runs only the page's own script and
-style (by hash), so even a value that slipped past escaping could neither run nor phone home. Without JavaScript the
-page still shows everything: the script only adds the filters and folds the evidence rows away.
+Every value goes through ``escape.html_safe``. A Content-Security-Policy forbids every fetch and runs only the page's
+own script and style (by hash), so even a value that slipped past escaping could neither run nor phone home. Without
+JavaScript the page still shows everything: the script only adds the filters and folds the evidence rows away.
 
 The building blocks (``document``, ``summary_section``, ``findings_section``, ``finding_rows``, ``evidence_block``,
 ``mapping_section``, ``history_chart``) are public so a period report can compose its own page from them.
@@ -19,16 +19,16 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from html import escape
 from typing import Any
 
 from sseguard import __version__
 from sseguard.control.codes import CODES, CONTROL_ID, CONTROL_TITLE
-from sseguard.control.evaluate import evidence
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, Status
-from sseguard.report.core import RenderOptions, Report, remediation_of, severity
+from sseguard.report.core import RenderOptions, Report, remediation_of, severity, shown_evidence
+from sseguard.report.escape import html_safe
 from sseguard.report.markdown import location as location_text
+from sseguard.report.words import counted, noun_for
 
 History = Sequence[tuple[dt.date, Mapping[str, int]]]
 
@@ -120,11 +120,6 @@ JS = """
 """.strip()
 
 
-def esc(value: object) -> str:
-    """Any value as HTML text (quotes escaped too, so it is safe in attributes)."""
-    return escape(str(value), quote=True)
-
-
 def _csp_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
 
@@ -139,10 +134,10 @@ def document(title: str, body: str) -> str:
     """A complete page around ``body`` (already-escaped HTML), with the inline style, script and policy."""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{esc(content_security_policy())}\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{html_safe(content_security_policy())}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<meta name=\"referrer\" content=\"no-referrer\">\n"
-        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n"
+        f"<title>{html_safe(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n"
         f"<script>{JS}</script>\n</body>\n</html>\n"
     )
 
@@ -156,16 +151,16 @@ def summary_section(report: Report) -> str:
     counts = report.summary()
     total = len(report.findings)
     share = f"{100 * counts['pass'] / total:.0f}%" if total else "n/a"
-    cards = [f'<div class="card"><div class="n">{total}</div><div class="l">streams</div></div>',
-             f'<div class="card"><div class="n">{esc(share)}</div><div class="l">passing</div></div>']
+    cards = [f'<div class="card"><div class="n">{total}</div><div class="l">{noun_for(total, "stream")}</div></div>',
+             f'<div class="card"><div class="n">{html_safe(share)}</div><div class="l">passing</div></div>']
     for s in STATUS_ORDER:
         cards.append(f'<div class="card {s.value}"><div class="n">{counts[s.value]}</div>'
                      f'<div class="l">{s.value}</div></div>')
     if report.errors:
         cards.append(f'<div class="card error"><div class="n">{len(report.errors)}</div>'
-                     '<div class="l">input errors</div></div>')
-    inputs = "".join(f"<li>{esc(i.kind.value)}: <code>{esc(i.location)}</code></li>" for i in report.inputs)
-    listing = (f"<details><summary>{len(report.inputs)} input{'s' if len(report.inputs) != 1 else ''} read</summary>"
+                     f'<div class="l">{noun_for(len(report.errors), "input error")}</div></div>')
+    inputs = "".join(f"<li>{html_safe(i.kind.value)}: <code>{html_safe(i.location)}</code></li>" for i in report.inputs)
+    listing = (f"<details><summary>{counted(len(report.inputs), 'input')} read</summary>"
                f"<ul>{inputs}</ul></details>") if report.inputs else '<p class="muted">No input was read.</p>'
     return f'<section id="summary"><h2>Summary</h2><div class="cards">{"".join(cards)}</div>{listing}</section>'
 
@@ -176,42 +171,46 @@ def _fact_html(value: Any) -> str:
         return '<span class="muted">none</span>'
     if isinstance(value, Mapping):
         if set(value) == {"not_known"}:
-            return f'<span class="muted">not known: {esc(value["not_known"])}</span>'
+            return f'<span class="muted">not known: {html_safe(value["not_known"])}</span>'
         if "unknown" in value:
-            resolve = f"; to resolve: {esc(value['resolve'])}" if value.get("resolve") else ""
-            return f"<strong>unknown</strong> ({esc(value.get('code', ''))}): {esc(value['unknown'])}{resolve}"
-        return f"<pre>{esc(json.dumps(value, indent=2, sort_keys=True, default=str))}</pre>"
+            resolve = f"; to resolve: {html_safe(value['resolve'])}" if value.get("resolve") else ""
+            return (f"<strong>unknown</strong> ({html_safe(value.get('code', ''))}): {html_safe(value['unknown'])}"
+                    f"{resolve}")
+        # Line by line: the layout's line breaks stay; the values' own controls are \u escapes (ASCII JSON).
+        lines = json.dumps(value, indent=2, sort_keys=True, default=str).splitlines()
+        return "<pre>" + "\n".join(html_safe(line) for line in lines) + "</pre>"
     if isinstance(value, list | tuple):
-        return f"<code>{esc(json.dumps(list(value), default=str))}</code>"
+        return f"<code>{html_safe(json.dumps(list(value), default=str))}</code>"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return f"<code>{esc(value)}</code>"
+    return f"<code>{html_safe(value)}</code>"
 
 
 def _dl(pairs: Sequence[tuple[str, str]]) -> str:
-    return "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in pairs) + "</dl>"
+    return "<dl>" + "".join(f"<dt>{html_safe(k)}</dt><dd>{v}</dd>" for k, v in pairs) + "</dl>"
 
 
 def evidence_block(f: Finding) -> str:
     """The facts behind one verdict, as HTML: verdict, suppression, stream, key, policy analysis, source fields."""
     v = f.verdict
-    ev = evidence(f.stream, v)
+    ev = shown_evidence(f)
     parts: list[str] = []
     rc = CODES[v.code]
-    verdict = [("status", esc(f.status.value)), ("reason", esc(f"{v.code} {rc.slug}: {rc.title}")),
-               ("message", esc(v.message)), ("severity", esc(severity(f)))]
-    verdict += [(f"advisory {a}", esc(CODES[a].title)) for a in v.advisories]
+    verdict = [("status", html_safe(f.status.value)), ("reason", html_safe(f"{v.code} {rc.slug}: {rc.title}")),
+               ("message", html_safe(v.message)), ("severity", html_safe(severity(f)))]
+    verdict += [(f"advisory {a}", html_safe(CODES[a].title)) for a in v.advisories]
     if v.also_failing:
-        verdict.append(("also failing", esc(", ".join(v.also_failing))))
-    verdict += [("note", esc(n)) for n in f.notes]
+        verdict.append(("also failing", html_safe(", ".join(v.also_failing))))
+    verdict += [("note", html_safe(n)) for n in ev.get("suppression_notes", [])]
     if f.status is not Status.PASS:
-        verdict.append(("how to fix", esc(remediation_of(f))))
+        verdict.append(("how to fix", html_safe(remediation_of(f))))
     parts.append("<h3>Verdict</h3>" + _dl(verdict))
     if f.suppression is not None:
         sup = f.suppression
-        rows = [("by", esc(sup.kind)), ("reason", esc(sup.reason)), ("expires", esc(sup.expires or "never"))]
+        rows = [("by", html_safe(sup.kind)), ("reason", html_safe(sup.reason)),
+                ("expires", html_safe(sup.expires or "never"))]
         if sup.line:
-            rows.append(("line", esc(sup.line)))
+            rows.append(("line", html_safe(sup.line)))
         parts.append("<h3>Suppression</h3>" + _dl(rows))
     s = f.stream
     stream_rows = [("address", _fact_html(s.address)), ("resource type", _fact_html(s.resource_type)),
@@ -229,11 +228,11 @@ def evidence_block(f: Finding) -> str:
     checks = ev.get("key_checks_not_run")
     if isinstance(checks, Mapping) and checks:
         parts.append("<h3>Key checks that could not run</h3>"
-                     + _dl([(f"{c} {CODES[c].slug}", esc(why)) for c, why in checks.items()]))
+                     + _dl([(f"{c} {CODES[c].slug}", html_safe(why)) for c, why in checks.items()]))
     notes = ev.get("policy_analysis")
     if notes:
-        parts.append("<h3>Key policy analysis</h3><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
-    if isinstance(key, Mapping) and isinstance(key.get("policy"), Mapping):
+        parts.append("<h3>Key policy analysis</h3><ul>" + "".join(f"<li>{html_safe(n)}</li>" for n in notes) + "</ul>")
+    if isinstance(key, Mapping) and isinstance(key.get("policy"), Mapping | str):
         parts.append("<h3>Key policy</h3>" + _fact_html(key["policy"]))
     facts = ev.get("source_facts")
     if isinstance(facts, Mapping) and facts:
@@ -253,16 +252,17 @@ def finding_rows(f: Finding, index: int) -> str:
     """One finding as a ``<tbody>``: its row, and the evidence row the toggle button folds."""
     v = f.verdict
     row_id = f"ev-{index}"
-    adv = "".join(f' <span class="muted">+{esc(a)}</span>' for a in v.advisories)
-    arn = f'<div class="muted">{esc(f.stream.arn)}</div>' if f.stream.arn and f.stream.arn != f.stream.address else ""
+    adv = "".join(f' <span class="muted">+{html_safe(a)}</span>' for a in v.advisories)
+    shows_arn = f.stream.arn and f.stream.arn != f.stream.address
+    arn = f'<div class="muted">{html_safe(f.stream.arn)}</div>' if shows_arn else ""
     return (
-        f'<tbody class="finding" data-status="{esc(f.status.value)}" data-search="{esc(search_text(f))}">'
+        f'<tbody class="finding" data-status="{html_safe(f.status.value)}" data-search="{html_safe(search_text(f))}">'
         f'<tr class="row"><td><button type="button" class="toggle js-only" aria-expanded="false" '
         f'aria-controls="{row_id}">evidence</button></td>'
-        f'<td><span class="badge {esc(f.status.value)}">{esc(f.status.value)}</span></td>'
-        f'<td class="addr">{esc(f.stream.address)}{arn}</td>'
-        f"<td>{esc(location_text(f))}</td><td>{esc(v.code)} {esc(CODES[v.code].slug)}{adv}</td>"
-        f"<td>{esc(v.message)}</td></tr>"
+        f'<td><span class="badge {html_safe(f.status.value)}">{html_safe(f.status.value)}</span></td>'
+        f'<td class="addr">{html_safe(f.stream.address)}{arn}</td>'
+        f"<td>{html_safe(location_text(f))}</td><td>{html_safe(v.code)} {html_safe(CODES[v.code].slug)}{adv}</td>"
+        f"<td>{html_safe(v.message)}</td></tr>"
         f'<tr class="evidence" id="{row_id}"><td colspan="6">{evidence_block(f)}</td></tr></tbody>'
     )
 
@@ -290,8 +290,8 @@ def errors_section(errors: Sequence[InputError]) -> str:
     """Inputs that could not be read; empty when there are none."""
     if not errors:
         return ""
-    rows = "".join(f"<tr><td><code>{esc(e.location)}</code></td><td>{esc(e.line or '')}</td>"
-                   f"<td>{esc(e.message)}</td></tr>" for e in errors)
+    rows = "".join(f"<tr><td><code>{html_safe(e.location)}</code></td><td>{html_safe(e.line or '')}</td>"
+                   f"<td>{html_safe(e.message)}</td></tr>" for e in errors)
     return ('<section id="errors"><h2>Inputs that could not be read</h2><table><thead><tr><th>input</th>'
             f"<th>line</th><th>error</th></tr></thead><tbody>{rows}</tbody></table></section>")
 
@@ -299,10 +299,10 @@ def errors_section(errors: Sequence[InputError]) -> str:
 def mapping_section() -> str:
     """The framework requirements and the same control's ids in other tools, each with its source."""
     m = mappings()
-    fw_rows = "".join(f"<tr><td>{esc(r['framework'])}</td><td>{esc(r['requirement'])}</td>"
-                      f"<td>{esc(', '.join(r['sources']))}</td></tr>" for r in m["frameworks"])
-    tool_rows = "".join(f"<tr><td>{esc(t['scheme'])}</td><td><code>{esc(t['id'])}</code></td>"
-                        f"<td>{esc(t['note'])}</td></tr>" for t in m["tools"])
+    fw_rows = "".join(f"<tr><td>{html_safe(r['framework'])}</td><td>{html_safe(r['requirement'])}</td>"
+                      f"<td>{html_safe(', '.join(r['sources']))}</td></tr>" for r in m["frameworks"])
+    tool_rows = "".join(f"<tr><td>{html_safe(t['scheme'])}</td><td><code>{html_safe(t['id'])}</code></td>"
+                        f"<td>{html_safe(t['note'])}</td></tr>" for t in m["tools"])
     return ('<section id="mappings"><h2>Framework mapping</h2><table id="frameworks"><thead><tr><th>framework</th>'
             f"<th>requirement</th><th>source</th></tr></thead><tbody>{fw_rows}</tbody></table>"
             '<h3>Same control in other tools</h3><table id="tools"><thead><tr><th>tool</th><th>id</th><th>note</th>'
@@ -328,8 +328,8 @@ def history_chart(history: History, width: int = 760, height: int = 240) -> str:
     slot = plot_w / days
     bar_w = max(slot * 0.8, 1.0)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="history-chart" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="stream statuses per day, {esc(first)} to '
-             f'{esc(last)}">']
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="stream statuses per day, {html_safe(first)} to '
+             f'{html_safe(last)}">']
     for frac in (0.0, 0.5, 1.0):
         y = top + plot_h * (1 - frac)
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d5dd"/>'
@@ -340,7 +340,7 @@ def history_chart(history: History, width: int = 760, height: int = 240) -> str:
         x = left + i * slot + (slot - bar_w) / 2
         if day not in by_day:
             parts.append(f'<rect class="gap" x="{x:.1f}" y="{top + plot_h + 2}" width="{bar_w:.1f}" height="4" '
-                         f'fill="#98a2b3"><title>{esc(day)}: no scan</title></rect>')
+                         f'fill="#98a2b3"><title>{html_safe(day)}: no scan</title></rect>')
             continue
         counts = by_day[day]
         total = sum(counts.get(s.value, 0) for s in STATUS_ORDER)
@@ -353,16 +353,17 @@ def history_chart(history: History, width: int = 760, height: int = 240) -> str:
             h = plot_h * n / peak
             y -= h
             parts.append(f'<rect class="{s.value}" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                         f'fill="{COLORS[s.value]}"><title>{esc(tip)}</title></rect>')
+                         f'fill="{COLORS[s.value]}"><title>{html_safe(tip)}</title></rect>')
         if total == 0:
             parts.append(f'<rect class="empty" x="{x:.1f}" y="{top + plot_h - 1}" width="{bar_w:.1f}" height="1" '
-                         f'fill="#475467"><title>{esc(day)}: scanned, no streams</title></rect>')
-    parts.append(f'<text x="{left}" y="{height - 8}" fill="#475467">{esc(first)}</text>'
-                 f'<text x="{width - right}" y="{height - 8}" text-anchor="end" fill="#475467">{esc(last)}</text>')
+                         f'fill="#475467"><title>{html_safe(day)}: scanned, no streams</title></rect>')
+    parts.append(f'<text x="{left}" y="{height - 8}" fill="#475467">{html_safe(first)}</text>'
+                 f'<text x="{width - right}" y="{height - 8}" text-anchor="end" fill="#475467">'
+                 f"{html_safe(last)}</text>")
     legend_x = left
     for label, color in [*((s.value, COLORS[s.value]) for s in STATUS_ORDER), ("no scan", "#98a2b3")]:
         parts.append(f'<rect x="{legend_x}" y="8" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{legend_x + 14}" y="17" fill="#101828">{esc(label)}</text>')
+                     f'<text x="{legend_x + 14}" y="17" fill="#101828">{html_safe(label)}</text>')
         legend_x += 14 + 7 * len(label) + 18
     parts.append("</svg>")
     return "".join(parts)
@@ -374,18 +375,18 @@ def history_section(history: History | None) -> str:
         return ""
     last_day, last = max(history, key=lambda item: item[0])
     total = sum(last.get(s.value, 0) for s in STATUS_ORDER)
-    share = f"{100 * last.get('pass', 0) / total:.0f}% of {total} streams passing on {last_day}" if total else ""
-    return (f'<section id="history"><h2>Compliance over time</h2><p class="muted">{esc(share)}</p>'
+    share = (f"{100 * last.get('pass', 0) / total:.0f}% of {counted(total, 'stream')} passing on {last_day}"
+             if total else "")
+    return (f'<section id="history"><h2>Compliance over time</h2><p class="muted">{html_safe(share)}</p>'
             f"{history_chart(history)}</section>")
 
 
 def render_page(report: Report, history: History | None = None, title: str | None = None) -> str:
     """The whole page for one report; ``history`` is ``(day, {status: count})`` per day, for the chart."""
     heading = title or f"sseguard report: {CONTROL_TITLE}"
-    n_in = len(report.inputs)
-    meta = (f"Control <code>{esc(CONTROL_ID)}</code> · sseguard {esc(__version__)} · generated "
-            f"{esc(_timestamp(report))} · {n_in} input{'s' if n_in != 1 else ''}")
-    body = (f"<header><h1>{esc(heading)}</h1><p class=\"meta\">{meta}</p></header><main>"
+    meta = (f"Control <code>{html_safe(CONTROL_ID)}</code> · sseguard {html_safe(__version__)} · generated "
+            f"{html_safe(_timestamp(report))} · {counted(len(report.inputs), 'input')}")
+    body = (f"<header><h1>{html_safe(heading)}</h1><p class=\"meta\">{meta}</p></header><main>"
             f"{summary_section(report)}{history_section(history)}{errors_section(report.errors)}"
             f"{findings_section(report.findings)}{mapping_section()}</main>")
     return document(heading, body)

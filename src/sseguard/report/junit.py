@@ -2,26 +2,19 @@
 
 A failing stream is a ``failure``; an unknown or suppressed one is ``skipped`` with the reason (it is neither proven
 nor broken); an input that could not be read is a test case with an ``error``, so a broken file fails the suite
-loudly instead of vanishing. The class name is the file, or ``account/region`` for live streams.
+loudly instead of vanishing. The class name is the file, or ``account/region`` for live streams. Every value from
+the inputs goes through ``escape.xml_safe``: a Terraform key or API field may hold characters XML cannot carry.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
 from sseguard import __version__
 from sseguard.control.codes import CODES, CONTROL_ID
 from sseguard.model import Finding, InputError, OutOfReach, Status, Unknown
 from sseguard.report.core import RenderOptions, Report, remediation_of
-
-# Characters XML 1.0 cannot carry at all, even escaped; a Terraform key or API field may hold them.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_text(text: str) -> str:
-    """Text made safe for XML 1.0: characters it cannot hold become visible ``\\xNN`` escapes."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+from sseguard.report.escape import xml_safe
 
 
 def classname(f: Finding) -> str:
@@ -52,39 +45,39 @@ def testcase(f: Finding) -> ET.Element:
     """The <testcase> of one stream."""
     v = f.verdict
     name = f.stream.address + f.stream.location.root_note
-    attrs = {"classname": xml_text(classname(f)), "name": xml_text(name), "time": "0"}
+    attrs = {"classname": xml_safe(classname(f)), "name": xml_safe(name), "time": "0"}
     if f.stream.location.path:
-        attrs["file"] = xml_text(f.stream.location.path)
+        attrs["file"] = xml_safe(f.stream.location.path)
     if f.stream.location.line:
         attrs["line"] = str(f.stream.location.line)
     case = ET.Element("testcase", attrs)
-    summary = xml_text(f"{v.code} {CODES[v.code].slug}: {v.message}")
+    summary = xml_safe(f"{v.code} {CODES[v.code].slug}: {v.message}")
     if f.status is Status.FAIL:
         child = ET.SubElement(case, "failure", {"message": summary, "type": v.code})
-        child.text = xml_text(_details(f))
+        child.text = xml_safe(_details(f))
     elif f.status is Status.UNKNOWN:
-        ET.SubElement(case, "skipped", {"message": xml_text(f"unknown: {v.code} {CODES[v.code].slug}: {v.message}")})
-        ET.SubElement(case, "system-out").text = xml_text(_details(f))
+        ET.SubElement(case, "skipped", {"message": xml_safe(f"unknown: {v.code} {CODES[v.code].slug}: {v.message}")})
+        ET.SubElement(case, "system-out").text = xml_safe(_details(f))
     elif f.status is Status.SUPPRESSED:
         sup = f.suppression
         assert sup is not None
         expiry = f", expires {sup.expires}" if sup.expires else ""
         ET.SubElement(case, "skipped", {
-            "message": xml_text(f"suppressed ({sup.kind}{expiry}): {sup.reason}; finding: {v.code} {v.message}"),
+            "message": xml_safe(f"suppressed ({sup.kind}{expiry}): {sup.reason}; finding: {v.code} {v.message}"),
         })
-        ET.SubElement(case, "system-out").text = xml_text(_details(f))
+        ET.SubElement(case, "system-out").text = xml_safe(_details(f))
     elif v.advisories or f.notes:
-        ET.SubElement(case, "system-out").text = xml_text(_details(f))
+        ET.SubElement(case, "system-out").text = xml_safe(_details(f))
     return case
 
 
 def _error_case(err: InputError) -> ET.Element:
-    attrs = {"classname": "input errors", "name": xml_text(err.location), "time": "0"}
+    attrs = {"classname": "input errors", "name": xml_safe(err.location), "time": "0"}
     if err.line:
         attrs["line"] = str(err.line)
     case = ET.Element("testcase", attrs)
     where = f"{err.location}:{err.line}" if err.line else err.location
-    ET.SubElement(case, "error", {"message": xml_text(err.message), "type": "InputError"}).text = xml_text(
+    ET.SubElement(case, "error", {"message": xml_safe(err.message), "type": "InputError"}).text = xml_safe(
         f"{where}: {err.message}")
     return case
 
@@ -108,7 +101,7 @@ def to_element(report: Report) -> ET.Element:
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", {"name": "tool", "value": f"sseguard {__version__}"})
     for inp in report.inputs:
-        ET.SubElement(props, "property", {"name": f"input.{inp.kind.value}", "value": xml_text(inp.location)})
+        ET.SubElement(props, "property", {"name": f"input.{inp.kind.value}", "value": xml_safe(inp.location)})
     for f in report.findings:
         suite.append(testcase(f))
     for err in report.errors:

@@ -8,7 +8,6 @@ comment instead of adding a new one on every push.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from sseguard import __version__
@@ -16,6 +15,8 @@ from sseguard.control.codes import CODES, CONTROL_ID
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, Status
 from sseguard.report.core import RenderOptions, Report
+from sseguard.report.escape import md_code, md_safe
+from sseguard.report.words import counted
 
 MARKER = "<!-- sseguard-report -->"
 # GitHub caps a comment at 65536 characters; a section past this many rows is cut with a count of the rest.
@@ -23,24 +24,6 @@ MAX_ROWS = 100
 
 _ICONS = {Status.FAIL: "❌", Status.UNKNOWN: "❓", Status.SUPPRESSED: "🔕", Status.PASS: "✅"}
 _LABELS = {Status.FAIL: "fail", Status.UNKNOWN: "unknown", Status.SUPPRESSED: "suppressed", Status.PASS: "pass"}
-# Backslash-escaping these keeps them literal in GFM inline text: emphasis, code, links, HTML, entities, cell
-# breaks, strikethrough and GitHub's $math$. Marks that only matter at the start of a line never start one here.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~$])")
-
-
-def text(value: object) -> str:
-    """Plain text safe inside a Markdown paragraph or table cell: one line, no markup, no HTML."""
-    flat = " ".join(str(value).split())
-    return _SPECIAL.sub(r"\\\1", flat)
-
-
-def code(value: object) -> str:
-    """A value as an inline code span safe in a table cell (pipes escaped, fence longer than any backtick run)."""
-    flat = " ".join(str(value).split()).replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
-    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
@@ -68,7 +51,7 @@ def codes_cell(f: Finding) -> str:
     out = f"{v.code} {CODES[v.code].slug}"
     if v.advisories:
         out += " (+" + ", ".join(v.advisories) + ")"
-    return text(out)
+    return md_safe(out)
 
 
 def finding_row(f: Finding) -> list[str]:
@@ -79,7 +62,7 @@ def finding_row(f: Finding) -> list[str]:
         why += "; also failing: " + ", ".join(v.also_failing)
     for note in f.notes:
         why += f"; note: {note}"
-    return [code(f.stream.address), code(location(f)), codes_cell(f), text(why)]
+    return [md_code(f.stream.address), md_code(location(f)), codes_cell(f), md_safe(why)]
 
 
 def fixes(findings: Iterable[Finding]) -> list[str]:
@@ -90,21 +73,21 @@ def fixes(findings: Iterable[Finding]) -> list[str]:
     for rc in CODES.values():
         if rc.code in present:
             by_fix.setdefault(rc.remediation, []).append(f"{rc.code} {rc.slug}")
-    return [f"- **{text(', '.join(names))}**: {text(fix)}" for fix, names in by_fix.items()]
+    return [f"- **{md_safe(', '.join(names))}**: {md_safe(fix)}" for fix, names in by_fix.items()]
 
 
 def suppressed_row(f: Finding) -> list[str]:
     """One suppressed stream: address, location, the finding, and the suppression's kind, reason and expiry."""
     sup = f.suppression
     assert sup is not None
-    return [code(f.stream.address), code(location(f)), codes_cell(f), text(f.verdict.message), text(sup.kind),
-            text(sup.reason), text(sup.expires or "never")]
+    return [md_code(f.stream.address), md_code(location(f)), codes_cell(f), md_safe(f.verdict.message),
+            md_safe(sup.kind), md_safe(sup.reason), md_safe(sup.expires or "never")]
 
 
 def pass_row(f: Finding) -> list[str]:
     """One passing stream: address, location, the verdict and its advisories."""
     adv = "; ".join(f"{a} {CODES[a].title}" for a in f.verdict.advisories) or "none"
-    return [code(f.stream.address), code(location(f)), text(f.verdict.message), text(adv)]
+    return [md_code(f.stream.address), md_code(location(f)), md_safe(f.verdict.message), md_safe(adv)]
 
 
 def _capped(rows: list[list[str]], width: int) -> list[list[str]]:
@@ -119,16 +102,16 @@ def summary_lines(report: Report) -> list[str]:
     counts = report.summary()
     total = len(report.findings)
     verdict = "❌ failing streams" if counts["fail"] else ("❓ undecided streams" if counts["unknown"] else "✅ clean")
-    head = f"**{verdict}**: {total} stream{'s' if total != 1 else ''} checked"
+    head = f"**{verdict}**: {counted(total, 'stream')} checked"
     if report.errors:
-        head += f", ⚠️ {len(report.errors)} input{'s' if len(report.errors) != 1 else ''} could not be read"
+        head += f", ⚠️ {counted(len(report.errors), 'input')} could not be read"
     rows = [[f"{_ICONS[s]} {_LABELS[s]}", str(counts[s.value])]
             for s in (Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED, Status.PASS)]
     return [head, "", table(["status", "streams"], rows)]
 
 
 def _errors_lines(errors: list[InputError]) -> list[str]:
-    rows = [[code(f"{e.location}:{e.line}" if e.line else e.location), text(e.message)] for e in errors]
+    rows = [[md_code(f"{e.location}:{e.line}" if e.line else e.location), md_safe(e.message)] for e in errors]
     return ["### ⚠️ Inputs that could not be read", "", table(["input", "error"], _capped(rows, 2)), ""]
 
 
@@ -138,7 +121,7 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     by_status: dict[Status, list[Finding]] = {s: [] for s in Status}
     for f in report.findings:
         by_status[f.status].append(f)
-    lines = [MARKER, f"## sseguard: Kinesis stream encryption {code(CONTROL_ID)}", ""]
+    lines = [MARKER, f"## sseguard: Kinesis stream encryption {md_code(CONTROL_ID)}", ""]
     lines += [*summary_lines(report), ""]
     if report.errors:
         lines += _errors_lines(report.errors)
@@ -155,10 +138,9 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     passes = by_status[Status.PASS]
     if passes and not opts.quiet:
         rows = [pass_row(f) for f in passes]
-        lines += [f"<details><summary>{_ICONS[Status.PASS]} {len(passes)} passing "
-                  f"stream{'s' if len(passes) != 1 else ''}</summary>", "",
+        lines += [f"<details><summary>{_ICONS[Status.PASS]} {counted(len(passes), 'passing stream')}</summary>", "",
                   table(["stream", "location", "verdict", "advisories"], _capped(rows, 4)), "", "</details>", ""]
     frameworks = ", ".join(f"{fw['framework']} {fw['requirement']}" for fw in mappings()["frameworks"][:5])
-    lines.append(f"<sub>sseguard {text(__version__)} · {text(frameworks)}, … · "
+    lines.append(f"<sub>sseguard {md_safe(__version__)} · {md_safe(frameworks)}, … · "
                  f"run `sseguard explain CODE` for any code</sub>")
     return "\n".join(lines) + "\n"

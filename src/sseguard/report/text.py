@@ -1,12 +1,19 @@
-"""The terminal report: grouped by file, one line per stream, a summary line; colour only on a terminal."""
+"""The terminal report: grouped by file, one line per stream, a summary line; colour only on a terminal.
+
+Every line goes through ``escape.text_safe`` before it is coloured: a file name, address or message from a crafted
+input shows its control characters as escapes instead of moving the cursor or starting a fake line.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import groupby
 
 from sseguard.control.codes import CODES
-from sseguard.model import Finding, Status
+from sseguard.model import Finding, Status, Verdict
 from sseguard.report.core import RenderOptions, Report, remediation_of
+from sseguard.report.escape import text_safe
+from sseguard.report.words import counted
 
 _COLORS = {
     Status.PASS: "\033[32m",
@@ -27,7 +34,8 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     opts = options or RenderOptions()
 
     def paint(text: str, style: str) -> str:
-        return f"{style}{text}{_RESET}" if opts.color else text
+        shown = text_safe(text)
+        return f"{style}{shown}{_RESET}" if opts.color else shown
 
     shown = report.at_or_above(opts.fail_on) if opts.quiet else report.findings
     lines: list[str] = []
@@ -40,37 +48,44 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
         lines.append(paint("errors", _BOLD))
         for e in report.errors:
             where = f"{e.location}:{e.line}" if e.line else e.location
-            lines.append(f"  {paint('error', _COLORS[Status.FAIL])} {where}: {e.message}")
+            lines.append(f"  {paint('error', _COLORS[Status.FAIL])} {text_safe(f'{where}: {e.message}')}")
         lines.append("")
     counts = report.summary()
     parts = [paint(f"{counts[s.value]} {s.value}", _COLORS[s]) for s in Status]
-    n = len(report.findings)
-    lines.append(f"{n} stream{'s' if n != 1 else ''}: " + ", ".join(parts)
-                 + (f"; {len(report.errors)} input error{'s' if len(report.errors) != 1 else ''}"
-                    if report.errors else ""))
+    lines.append(f"{counted(len(report.findings), 'stream')}: " + ", ".join(parts)
+                 + (f"; {counted(len(report.errors), 'input error')}" if report.errors else ""))
     return "\n".join(lines) + "\n"
 
 
-def _finding_lines(f: Finding, paint: object) -> list[str]:
-    assert callable(paint)
+def _message(v: Verdict) -> str:
+    """The verdict's message without the count of key checks that could not run: the ``not checked`` lines below
+    it name each of them with its reason, so the text report states them once."""
+    if v.status is not Status.PASS or not v.skipped_checks:
+        return v.message
+    head, sep, tail = v.message.rpartition("; ")
+    listed = tail.partition(" could not run: ")[2]
+    return head if sep and listed == ", ".join(sorted(v.skipped_checks)) else v.message
+
+
+def _finding_lines(f: Finding, paint: Callable[[str, str], str]) -> list[str]:
     v = f.verdict
     line = f":{f.stream.location.line}" if f.stream.location.line else ""
     status = paint(f"{f.status.value.upper():<10}", _COLORS[f.status])
     adv = f" [+{','.join(v.advisories)}]" if v.advisories else ""
-    out = [f"  {status} {v.code} {f.stream.address}{line}{f.stream.location.root_note}{adv}",
-           f"             {v.message}"]
+    where = text_safe(f"{f.stream.address}{line}{f.stream.location.root_note}")
+    out = [f"  {status} {v.code} {where}{adv}", text_safe(f"             {_message(v)}")]
     if f.suppression:
         exp = f", expires {f.suppression.expires}" if f.suppression.expires else ""
         out.append(paint(f"             suppressed ({f.suppression.kind}): {f.suppression.reason}{exp}", _DIM))
     for note in f.notes:
-        out.append(f"             note: {note}")
+        out.append(text_safe(f"             note: {note}"))
     by_reason: dict[str, list[str]] = {}
     for code, why in v.skipped_checks.items():
         by_reason.setdefault(why, []).append(code)
     for why, codes in by_reason.items():
         out.append(paint(f"             not checked ({', '.join(codes)}): {why}", _DIM))
     if v.also_failing:
-        out.append(f"             also failing: {', '.join(v.also_failing)}")
+        out.append(text_safe(f"             also failing: {', '.join(v.also_failing)}"))
     for code in v.advisories:
         out.append(paint(f"             advisory {code}: {CODES[code].title}", _DIM))
     if f.status is Status.FAIL:
