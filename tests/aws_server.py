@@ -19,6 +19,8 @@ Where moto differs from AWS, and what these tests do about it:
   ``AccessDeniedException`` in JSON. sseguard reads the code out of either.
 - Throttling: moto never throttles. ``AwsBehaviour.throttle`` answers the next N calls of an operation with
   ``LimitExceededException`` (HTTP 400), as Kinesis does when its per-account rate is exceeded.
+- Broken answers (cut short, not JSON, wrong shapes, resets, an endpoint that never answers): ``fault_proxy.py``
+  sits between sseguard and this server and breaks the answers a test names.
 """
 
 from __future__ import annotations
@@ -31,33 +33,37 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import boto3
+import pytest
 import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from fault_proxy import operation_of
+from sseguard.options import ScanOptions
+from sseguard.report.core import Report
+from sseguard.scan import judge
+from sseguard.sources.aws import AwsScanOptions, scan_aws
+
 ACCOUNT = "123456789012"  # moto's default account: the one the plain test credentials belong to
 REPO = Path(__file__).resolve().parent.parent
-_TARGET_SERVICES = {"Kinesis_20131202": "kinesis", "TrentService": "kms"}
+POLICIES = REPO / "tests" / "fixtures" / "aws" / "policies"
 
 StartResponse = Callable[..., Any]
 
 
 @dataclass(frozen=True)
 class Call:
-    """One request the server received: ``kinesis:ListStreams``, its parameters, and when."""
+    """One request the server received: ``kinesis:ListStreams`` and its parameters."""
 
     operation: str
     params: dict[str, Any]
-    at: float
 
 
 class AwsBehaviour:
@@ -91,10 +97,11 @@ class AwsBehaviour:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
-        operation, params = _operation(environ, body)
+        operation, params = operation_of(environ.get("HTTP_X_AMZ_TARGET", ""), environ.get("HTTP_AUTHORIZATION", ""),
+                                         body)
         if operation:
             with self._lock:
-                self._calls.append(Call(operation, params, time.monotonic()))
+                self._calls.append(Call(operation, params))
                 throttled = self._throttles.get(operation, 0) > 0
                 if throttled:
                     self._throttles[operation] -= 1
@@ -145,25 +152,6 @@ class AwsBehaviour:
             if close is not None:
                 close()
         return got["status"], got["headers"], answer
-
-
-def _operation(environ: dict[str, Any], body: bytes) -> tuple[str, dict[str, Any]]:
-    """``service:Operation`` and the parameters of a request, for the JSON and the query protocols."""
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
-    if target:
-        prefix, _, action = target.partition(".")
-        try:
-            params = json.loads(body or b"{}")
-        except ValueError:
-            params = {}
-        return f"{_TARGET_SERVICES.get(prefix, prefix)}:{action}", params
-    form = parse_qs(body.decode("utf-8", "replace"))
-    action = form.get("Action", [""])[0]
-    if not action:
-        return "", {}
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    service = auth.split("Credential=")[-1].split("/")[3] if "Credential=" in auth else "?"
-    return f"{service}:{action}", {k: v[0] for k, v in form.items()}
 
 
 class MotoAws(ThreadedMotoServer):
@@ -264,6 +252,54 @@ def clean_env(tmp: Path, creds: Creds | None = None, region: str | None = "us-ea
     if region:
         env["AWS_DEFAULT_REGION"] = region
     return env
+
+
+def make_stream(url: str, name: str, key: str | None = None, region: str = "us-east-1", creds: Creds | None = None,
+                on_demand: bool = False) -> None:
+    """A stream (provisioned, or on-demand), encrypted with ``key`` when one is given."""
+    kinesis = client(url, "kinesis", region, creds)
+    if on_demand:
+        kinesis.create_stream(StreamName=name, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    else:
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+    if key is not None:
+        kinesis.start_stream_encryption(StreamName=name, EncryptionType="KMS", KeyId=key)
+
+
+def make_key(url: str, region: str = "us-east-1", policy: str | None = None,
+             creds: Creds | None = None) -> dict[str, Any]:
+    """A customer key, with the policy of ``fixtures/aws/policies/POLICY.json`` when one is named."""
+    kms = client(url, "kms", region, creds)
+    meta: dict[str, Any] = kms.create_key()["KeyMetadata"]
+    if policy is not None:
+        kms.put_key_policy(KeyId=meta["KeyId"], PolicyName="default",
+                           Policy=(POLICIES / f"{policy}.json").read_text(encoding="utf-8"))
+    return meta
+
+
+def isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """This process's environment reduced to ``clean_env``: the in-process scans read only the test credentials."""
+    for name in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    for name, value in clean_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+
+
+def scan(url: str, *regions: str, **options: Any) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Scan through ``url`` in this process; the findings by address, and the whole JSON report."""
+    strict = options.pop("strict", False)
+    done = scan_aws(AwsScanOptions(endpoint_url=url, regions=regions, **options))
+    findings = judge(done.result.streams, ScanOptions(strict_key_policy=strict))
+    report = Report(findings, done.result.inputs, done.result.errors, extra=dict(done.api)).to_dict()
+    return {f["resource"]["address"]: f for f in report["findings"]}, report
+
+
+def arn(name: str, region: str = "us-east-1", account: str = ACCOUNT) -> str:
+    return f"arn:aws:kinesis:{region}:{account}:stream/{name}"
+
+
+def verdict(finding: dict[str, Any]) -> tuple[str, str, list[str]]:
+    return finding["status"], finding["code"], finding["advisories"]
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

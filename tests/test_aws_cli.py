@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from moto.kinesis.models import kinesis_backends
 
-from aws_server import ACCOUNT, MotoAws, assume, clean_env, client, role_arn, run_cli, running
+from aws_server import ACCOUNT, MotoAws, arn, assume, clean_env, client, make_stream, role_arn, run_cli, running
+from fault_proxy import HTML_PAGE, FaultProxy, edit_json, fault_proxy, invalid_utf8, replace, stall
 from helpers import validate_report
 
 
@@ -24,6 +25,12 @@ def server() -> Iterator[MotoAws]:
 def aws(server: MotoAws) -> MotoAws:
     server.reset()
     return server
+
+
+@pytest.fixture
+def proxy(aws: MotoAws) -> Iterator[FaultProxy]:
+    with fault_proxy(aws.url) as p:
+        yield p
 
 
 def stream(aws: MotoAws, name: str, key: str | None = None, region: str = "us-east-1", creds: Any = None) -> str:
@@ -136,8 +143,126 @@ def test_setup_errors_are_one_line_and_exit_2(aws: MotoAws, tmp_path: Path, args
     assert done.stdout == ""
 
 
-def test_endpoint_url_must_be_a_url(tmp_path: Path) -> None:
-    done = run_cli(["aws", "--endpoint-url", "localhost:5000"], clean_env(tmp_path))
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("localhost:5000", "give a URL starting with http:// or https://"),
+        ("http://[::1", "not a URL (it needs a host, and a port that is a number)"),
+        ("http://localhost:port", "not a URL (it needs a host, and a port that is a number)"),
+        ("https://", "not a URL (it needs a host, and a port that is a number)"),
+    ],
+)
+def test_endpoint_url_must_be_a_url(tmp_path: Path, url: str, expected: str) -> None:
+    done = run_cli(["aws", "--endpoint-url", url], clean_env(tmp_path))
+    assert done.returncode == 2
+    assert one_error_line(done.stderr) == f"sseguard: error: --endpoint-url {url!r}: {expected}"
+
+
+def test_timeout_must_be_a_positive_number(tmp_path: Path) -> None:
+    for value in ("0", "-5", "nan"):
+        done = run_cli(["aws", "--endpoint-url", "http://127.0.0.1:9", "--timeout", value], clean_env(tmp_path))
+        assert done.returncode == 2
+        assert one_error_line(done.stderr) == "sseguard: error: --timeout must be a number of seconds above 0"
+
+
+# --- answers that cannot be read, through fault_proxy ---------------------------------------------------------
+
+
+def test_malformed_answers_end_in_a_report_not_a_traceback(proxy: FaultProxy, aws: MotoAws, tmp_path: Path) -> None:
+    for name in ("plain", "bad-utf8", "listy"):
+        make_stream(aws.url, name)
+    proxy.add("kinesis:DescribeStreamSummary", invalid_utf8("EncryptionType"),
+              match=lambda params: params["StreamName"] == "bad-utf8")
+    proxy.add("kinesis:DescribeStreamSummary",
+              edit_json(lambda answer, _: {**answer, "StreamDescriptionSummary": {
+                  **answer["StreamDescriptionSummary"], "EncryptionType": ["NONE"]}}),
+              match=lambda params: params["StreamName"] == "listy")
+    done = run_cli(["aws", "--endpoint-url", proxy.url, "--region", "us-east-1", "--format", "json"],
+                   clean_env(tmp_path))
+    assert done.returncode == 1, done.stderr  # the readable stream fails; the run did not stop
+    assert done.stderr == ""
+    report = json.loads(done.stdout)
+    validate_report(report)
+    by_address = {f["resource"]["address"]: f for f in report["findings"]}
+    assert (by_address[arn("plain")]["status"], by_address[arn("plain")]["code"]) == ("fail", "KSSE002")
+    for name in ("bad-utf8", "listy"):
+        assert (by_address[arn(name)]["status"], by_address[arn(name)]["code"]) == ("unknown", "KSSE021")
+    assert by_address[arn("bad-utf8")]["message"].startswith(
+        "kinesis:DescribeStreamSummary returned an answer that is not UTF-8 (byte 0xff at offset ")
+    assert by_address[arn("listy")]["message"].startswith(
+        'kinesis:DescribeStreamSummary returned StreamDescriptionSummary.EncryptionType as ["NONE"], not a string')
+
+
+def test_a_listing_that_cannot_be_read_is_not_a_clean_region(proxy: FaultProxy, aws: MotoAws,
+                                                             tmp_path: Path) -> None:
+    for i in range(8):
+        make_stream(aws.url, f"plain-{i}")
+    proxy.add("kinesis:ListStreams", HTML_PAGE)
+    args = ["aws", "--endpoint-url", proxy.url, "--region", "us-east-1", "--format", "json"]
+    done = run_cli(args, clean_env(tmp_path))
+    report = json.loads(done.stdout)
+    assert report["summary"] == {"pass": 0, "fail": 0, "unknown": 1, "suppressed": 0}
+    assert [(f["resource"]["address"], f["status"], f["code"]) for f in report["findings"]] == [
+        (f"aws://{ACCOUNT}/us-east-1", "unknown", "KSSE021")]
+    assert done.returncode == 0  # unknown is not a failure unless asked
+    assert run_cli([*args, "--fail-on", "unknown"], clean_env(tmp_path)).returncode == 1
+
+
+def test_an_unreadable_caller_identity_is_one_line(proxy: FaultProxy, tmp_path: Path) -> None:
+    proxy.add("sts:GetCallerIdentity", HTML_PAGE)
+    done = run_cli(["aws", "--endpoint-url", proxy.url, "--region", "us-east-1"], clean_env(tmp_path))
     assert done.returncode == 2
     assert one_error_line(done.stderr) == (
-        "sseguard: error: --endpoint-url 'localhost:5000': give a URL starting with http:// or https://")
+        "sseguard: error: cannot read the answer of AWS: sts:GetCallerIdentity returned an answer botocore cannot "
+        "parse: KeyError: 'GetCallerIdentityResult'")
+
+
+@pytest.mark.parametrize(
+    ("operation", "addresses", "call"),
+    [
+        ("kinesis:DescribeStreamSummary", [arn("first"), arn("second")], "kinesis:DescribeStreamSummary"),
+        ("kinesis:ListStreams", [f"aws://{ACCOUNT}/us-east-1"], "kinesis:ListStreams"),
+    ],
+    ids=["describe-never-answers", "listing-never-answers"],
+)
+def test_timeout_ends_a_scan_whose_endpoint_never_answers(proxy: FaultProxy, aws: MotoAws, tmp_path: Path,
+                                                          operation: str, addresses: list[str], call: str) -> None:
+    make_stream(aws.url, "first")
+    make_stream(aws.url, "second")
+    proxy.add(operation, stall())
+    # Each attempt may wait as long as the whole scan: the stalled call times out at the deadline, not before.
+    done = run_cli(["aws", "--endpoint-url", proxy.url, "--region", "us-east-1", "--timeout", "2", "--format",
+                    "json"], clean_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert sorted(f["resource"]["address"] for f in report["findings"]) == addresses
+    for finding in report["findings"]:
+        assert (finding["status"], finding["code"]) == ("unknown", "KSSE021")
+        assert finding["message"] == (
+            f"{call} was not read before the --timeout deadline of 2 s; its last attempt failed: ReadTimeoutError: "
+            f'Read timeout on endpoint URL: "{proxy.url}/"; to resolve: raise --timeout (it was 2 s) and scan again')
+    assert len(proxy.seen(operation)) == len(addresses)  # no attempt after the deadline
+
+
+def test_a_region_botocore_does_not_know_is_a_warning(proxy: FaultProxy, aws: MotoAws, tmp_path: Path) -> None:
+    # moto serves only the regions it knows; an endpoint that serves this one answers an empty listing.
+    proxy.add("kinesis:ListStreams", replace(b'{"StreamNames": [], "HasMoreStreams": false}'), region="eu-fake-9")
+    make_stream(aws.url, "known")
+    done = run_cli(["aws", "--endpoint-url", proxy.url, "--region", "eu-fake-9", "--region", "us-east-1",
+                    "--region", "eu-fake-9", "--format", "json"], clean_env(tmp_path))
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == "sseguard: warning: --region eu-fake-9 is not a region botocore knows; scanning it anyway\n"
+    report = json.loads(done.stdout)
+    assert [i["location"] for i in report["inputs"]] == [f"aws://{ACCOUNT}/eu-fake-9", f"aws://{ACCOUNT}/us-east-1"]
+    assert [f["resource"]["address"] for f in report["findings"]] == [arn("known")]
+
+
+@pytest.mark.parametrize("regions", [["us-east-1", "eusc-de-east-1"], ["all"]], ids=["known", "all"])
+def test_known_regions_and_all_give_no_warning(aws: MotoAws, tmp_path: Path, regions: list[str]) -> None:
+    args = ["aws", "--endpoint-url", aws.url, "--format", "json"]
+    for region in regions:
+        args += ["--region", region]
+    env = clean_env(tmp_path)
+    done = run_cli(args, env)
+    assert done.stderr == ""
+    assert done.returncode == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from urllib.parse import urlsplit
 
 from sseguard.options import ScanOptions
 from sseguard.report import Report
@@ -13,8 +14,13 @@ _EPILOG = """\
 credentials: whatever boto3 finds (environment, --profile, SSO, instance or container role).
 IAM actions used: kinesis:ListStreams, kinesis:DescribeStreamSummary, kms:ListAliases, kms:DescribeKey,
 kms:GetKeyPolicy, sts:GetCallerIdentity; with --region all ec2:DescribeRegions; with --role-arn/--org-role
-sts:AssumeRole; with --org-role organizations:ListAccounts. A call that is refused makes the stream (or region)
-unknown (KSSE021), never a pass or a fail."""
+sts:AssumeRole; with --org-role organizations:ListAccounts. A call that is refused, or whose answer cannot be read
+(cut short, not JSON, a field missing or of the wrong type), makes the stream (or region) unknown (KSSE021), never
+a pass or a fail; a region whose listing cannot be read whole is unknown, never listed in part.
+time: --timeout bounds the whole scan (default 300 s). Past it no call is made and every stream or region not
+read is unknown (KSSE021, "not read before the --timeout deadline"); raise it for large organisations. Each
+attempt of a call waits at most 5 s to connect and 20 s for an answer, and a call that timed out twice is not
+tried again."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,7 +46,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                                                              "VPC endpoint)")
     aws.add_argument("--max-workers", type=int, default=8, metavar="N",
                      help="account-regions read at once (default 8)")
+    aws.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                     help="seconds for the whole scan; what was not read by then is unknown (default 300)")
     aws.set_defaults(func=_cmd_aws)
+
+
+def _has_host(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it checks the port
+    except ValueError:  # "http://[bad" (an IPv6 host not closed), a port that is not a number
+        return False
+    return bool(parts.hostname)
 
 
 def _cmd_aws(args: argparse.Namespace) -> int:
@@ -53,8 +70,13 @@ def _cmd_aws(args: argparse.Namespace) -> int:
     for region in regions:
         if region != ALL_REGIONS and not is_region_name(region):
             raise UsageError(f"--region {region!r}: not a region name (e.g. eu-west-1) or 'all'")
+    if not args.timeout > 0:  # also refuses nan
+        raise UsageError("--timeout must be a number of seconds above 0")
     if args.endpoint_url is not None and not args.endpoint_url.startswith(("http://", "https://")):
         raise UsageError(f"--endpoint-url {args.endpoint_url!r}: give a URL starting with http:// or https://")
+    if args.endpoint_url is not None and not _has_host(args.endpoint_url):
+        raise UsageError(f"--endpoint-url {args.endpoint_url!r}: not a URL (it needs a host, and a port that is a "
+                         "number)")
     if args.max_workers < 1:
         raise UsageError("--max-workers must be at least 1")
     options = AwsScanOptions(
@@ -65,6 +87,8 @@ def _cmd_aws(args: argparse.Namespace) -> int:
         endpoint_url=args.endpoint_url,
         max_workers=args.max_workers,
         progress=sys.stderr,
+        timeout=args.timeout,
+        warn=lambda text: print(f"sseguard: warning: {text}", file=sys.stderr),
     )
     try:
         scan = scan_aws(options)

@@ -6,20 +6,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import BotoCoreError, ClientError
+from functools import partial
+from typing import Any
 
 from sseguard.model import Unknown
-from sseguard.sources.aws.errors import api_unknown
+from sseguard.sources.aws.answers import FLAG, NAME, NAMES, OBJECT, TEXT, Kind, Unreadable, call
+from sseguard.sources.aws.errors import API_ERROR, shown
 from sseguard.sources.aws.ratelimit import RegionalLimits
-from sseguard.sources.aws.session import Account
+from sseguard.sources.aws.session import Account, is_region_name
 
-if TYPE_CHECKING:
-    from mypy_boto3_kinesis import KinesisClient
-
-# The fields of DescribeStreamSummary the verdict rests on; kept as the stream's evidence.
-SUMMARY_FIELDS = ("StreamName", "StreamARN", "StreamStatus", "StreamModeDetails", "EncryptionType", "KeyId")
+LIST_STREAMS = "kinesis:ListStreams"
+DESCRIBE = "kinesis:DescribeStreamSummary"
+# The fields of DescribeStreamSummary the verdict rests on, with their shape; kept as the stream's evidence.
+SUMMARY_FIELDS: dict[str, Kind] = {
+    "StreamName": NAME, "StreamARN": NAME, "StreamStatus": TEXT, "StreamModeDetails": OBJECT, "EncryptionType": TEXT,
+    "KeyId": TEXT,
+}
+_REGION_NAME = Kind("a region name", lambda value: isinstance(value, str) and is_region_name(value))
 
 
 @dataclass(frozen=True)
@@ -44,61 +47,79 @@ class Described:
     error: Unknown | None = None
 
 
-class PagingStalled(Exception):
-    """An endpoint said there were more streams but the next page brought no new name."""
-
-
 def enabled_regions(account: Account) -> list[str] | Unknown:
     """The regions enabled for the account (ec2:DescribeRegions lists only those unless AllRegions is set)."""
     try:
-        answer = account.clients.ec2().describe_regions()
-    except (ClientError, BotoCoreError) as err:
-        return api_unknown("ec2:DescribeRegions", err, f"account {account.account_id}")
-    return sorted(r["RegionName"] for r in answer.get("Regions", []) if r.get("RegionName"))
+        answer = call("ec2:DescribeRegions", f"account {account.account_id}",
+                      lambda: account.clients.ec2().describe_regions())
+        return sorted(entry.required("RegionName", _REGION_NAME) for entry in answer.entries("Regions"))
+    except Unreadable as err:
+        return err.unknown
 
 
-def list_stream_names(client: KinesisClient, limits: RegionalLimits, account_id: str, region: str) -> list[str]:
+def list_stream_names(target: Target, limits: RegionalLimits) -> list[str]:
     """Every stream name of the region, following ``NextToken`` and, where an endpoint gives no token,
-    ``HasMoreStreams`` with ``ExclusiveStartStreamName`` (the older paging, which emulators still use)."""
+    ``HasMoreStreams`` with ``ExclusiveStartStreamName`` (the older paging, which emulators still use).
+
+    All or nothing: a page that cannot be read, or paging that would not end, raises ``Unreadable``, so the region
+    is unknown rather than listed without the streams after that page.
+    """
     names: list[str] = []
     seen: set[str] = set()
+    tokens: set[str] = set()
     request: dict[str, Any] = {}
     while True:
-        limits.acquire(account_id, region, "ListStreams")
-        page = client.list_streams(**request)
-        fresh = [n for n in page.get("StreamNames", []) if n not in seen]
+        page = call(LIST_STREAMS, target.location, partial(_list_page, limits, target, request))
+        fresh = [n for n in page.required("StreamNames", NAMES) if n not in seen]
+        more: bool = page.required("HasMoreStreams", FLAG)
+        token: str | None = page.optional("NextToken", TEXT)
         names.extend(fresh)
         seen.update(fresh)
-        token = page.get("NextToken")
         if token:
+            if token in tokens:
+                raise _paging_broken(f"returned NextToken {shown(token)} a second time")
+            tokens.add(token)
             request = {"NextToken": token}
-        elif page.get("HasMoreStreams") and names:
+        elif more and names:
             request = {"ExclusiveStartStreamName": names[-1]}
+        elif more:
+            raise _paging_broken("said more streams follow (HasMoreStreams true) but gave neither a NextToken nor a "
+                                 "stream name to go on from")
         else:
             return names
         if not fresh:
-            raise PagingStalled("kinesis:ListStreams said more streams follow, but the next page brought none")
+            raise _paging_broken("said more streams follow, but the next page brought none")
+
+
+def _list_page(limits: RegionalLimits, target: Target, request: dict[str, Any]) -> Any:
+    limits.acquire(target.account.account_id, target.region, "ListStreams")
+    return target.account.clients.kinesis(target.region).list_streams(**request)
+
+
+def _paging_broken(what: str) -> Unreadable:
+    return Unreadable(Unknown(f"{LIST_STREAMS} {what}",
+                              "scan again; if it persists, the endpoint's ListStreams paging is broken", API_ERROR))
 
 
 def list_target(target: Target, limits: RegionalLimits) -> list[str] | Unknown:
     """The stream names of one account-region, or the ``Unknown`` that the whole region becomes."""
     try:
-        return list_stream_names(target.account.clients.kinesis(target.region), limits, target.account.account_id,
-                                 target.region)
-    except PagingStalled as err:
-        return Unknown(str(err), "scan again; if it persists, the endpoint's ListStreams paging is broken", "KSSE021")
-    except (ClientError, BotoCoreError) as err:
-        return api_unknown("kinesis:ListStreams", err, target.location)
+        return list_stream_names(target, limits)
+    except Unreadable as err:
+        return err.unknown
 
 
 def describe(target: Target, name: str, limits: RegionalLimits) -> Described:
     """DescribeStreamSummary of one stream, within the rate limit of its account and region."""
-    client = target.account.clients.kinesis(target.region)
-    limits.acquire(target.account.account_id, target.region, "DescribeStreamSummary")
+
+    def send() -> Any:
+        limits.acquire(target.account.account_id, target.region, "DescribeStreamSummary")
+        return target.account.clients.kinesis(target.region).describe_stream_summary(StreamName=name)
+
     try:
-        answer = client.describe_stream_summary(StreamName=name)
-    except (ClientError, BotoCoreError) as err:
-        return Described(target, name, None, api_unknown("kinesis:DescribeStreamSummary", err, f"stream {name}"))
-    summary = answer.get("StreamDescriptionSummary", {})
-    kept = {k: summary[k] for k in SUMMARY_FIELDS if k in summary}  # type: ignore[literal-required]
+        summary = call(DESCRIBE, f"stream {name}", send).part("StreamDescriptionSummary")
+        kept = {field: value for field, kind in SUMMARY_FIELDS.items()
+                if (value := summary.optional(field, kind)) is not None}
+    except Unreadable as err:
+        return Described(target, name, None, err.unknown)
     return Described(target, name, kept)

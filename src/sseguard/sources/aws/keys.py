@@ -17,17 +17,23 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from sseguard.control.evaluate import is_aws_managed_alias
 from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Unknown
-from sseguard.sources.aws.errors import API_ERROR, api_unknown, error_code_and_message
-from sseguard.sources.aws.session import Account
+from sseguard.sources.aws.answers import FLAG, NAME, TEXT, Kind, Unreadable, call, call_pages
+from sseguard.sources.aws.errors import API_ERROR, error_code_and_message, shown, unreadable_resolve
+from sseguard.sources.aws.session import Account, Clients
 
 _KMS_ARN = re.compile(r"^arn:aws[\w-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")
 _AWS_POLICY = OutOfReach("the AWS-managed key's policy is set by AWS and always allows Kinesis")
 _NOT_READ = OutOfReach("the key's policy was not read")
-_DESCRIBE_FIELDS = ("KeyId", "Arn", "AWSAccountId", "KeyManager", "KeyState", "Enabled", "MultiRegion")
+# The fields of DescribeKey's KeyMetadata kept as evidence, with their shape.
+_DESCRIBE_FIELDS: dict[str, Kind] = {
+    "KeyId": NAME, "Arn": NAME, "AWSAccountId": NAME, "KeyManager": TEXT, "KeyState": TEXT, "Enabled": FLAG,
+    "MultiRegion": FLAG,
+}
+# Only AWS's predefined aliases may be listed without a key (AWS has not created it yet); a customer alias always
+# names one, so an entry of one without TargetKeyId is an answer that cannot be read.
+_PREDEFINED_ALIAS = "alias/aws/"
 
 
 @dataclass(frozen=True)
@@ -110,16 +116,18 @@ class KeyResolver:
 
     def _list_aliases(self, where: tuple[str, str]) -> dict[str, dict[str, Any]] | Unknown:
         account, region = where
-        client = self._accounts[account].clients.kms(region)
+        clients = self._accounts[account].clients
         aliases: dict[str, dict[str, Any]] = {}
         try:
-            for page in client.get_paginator("list_aliases").paginate():
-                for alias in page.get("Aliases", []):
-                    if alias.get("AliasName"):
-                        aliases[alias["AliasName"]] = {k: v for k, v in alias.items() if k in
-                                                       ("AliasName", "AliasArn", "TargetKeyId")}
-        except (ClientError, BotoCoreError) as err:
-            return api_unknown("kms:ListAliases", err, f"aws://{account}/{region}")
+            for page in call_pages("kms:ListAliases", f"aws://{account}/{region}",
+                                   lambda: clients.kms(region).get_paginator("list_aliases").paginate()):
+                for alias in page.entries("Aliases"):
+                    name: str = alias.required("AliasName", NAME)
+                    entry = {"AliasName": name, "AliasArn": alias.optional("AliasArn", NAME),
+                             "TargetKeyId": alias.optional("TargetKeyId", NAME)}
+                    aliases[name] = {k: v for k, v in entry.items() if v is not None}
+        except Unreadable as err:
+            return err.unknown
         return aliases
 
     def _alias_entry(self, ref: KeyRef) -> dict[str, Any] | Unknown | None:
@@ -140,103 +148,131 @@ class KeyResolver:
 
     def _read_key(self, kid: tuple[str, str, str]) -> _KeyFacts:
         account, region, key_id = kid
-        client = self._accounts[account].clients.kms(region)
+        clients = self._accounts[account].clients
         try:
-            meta = client.describe_key(KeyId=key_id).get("KeyMetadata")
-        except (ClientError, BotoCoreError) as err:
-            if error_code_and_message(err)[0] == "NotFoundException":
+            meta = call("kms:DescribeKey", key_id,
+                        lambda: clients.kms(region).describe_key(KeyId=key_id)).part("KeyMetadata")
+            described = {field: value for field, kind in _DESCRIBE_FIELDS.items()
+                         if (value := meta.optional(field, kind)) is not None}
+        except Unreadable as err:
+            if err.cause is not None and error_code_and_message(err.cause)[0] == "NotFoundException":
                 return _KeyFacts(missing=True)
-            return _KeyFacts(error=api_unknown("kms:DescribeKey", err, key_id))
-        if not meta:
-            return _KeyFacts(error=Unknown(f"kms:DescribeKey returned no KeyMetadata for {key_id}",
-                                           f"check the key with aws kms describe-key --key-id {key_id}", API_ERROR))
-        described = {k: meta[k] for k in _DESCRIBE_FIELDS if k in meta}  # type: ignore[literal-required]
-        facts = _KeyFacts(describe=described)
-        if meta.get("KeyManager") == "AWS":
-            facts.policy = _AWS_POLICY
-            return facts
-        key_arn = str(meta.get("Arn") or key_id)
-        try:
-            text = client.get_key_policy(KeyId=key_arn, PolicyName="default").get("Policy")
-        except (ClientError, BotoCoreError) as err:
-            facts.policy = api_unknown("kms:GetKeyPolicy", err, key_arn)
-            return facts
-        try:
-            document = json.loads(text or "")
-        except ValueError as err:
-            facts.policy = Unknown(f"kms:GetKeyPolicy returned a policy that is not JSON: {err}",
-                                   "read the policy with aws kms get-key-policy and check it", API_ERROR)
-            return facts
-        facts.policy = document if isinstance(document, dict) else Unknown(
-            "kms:GetKeyPolicy returned a policy that is not a JSON object",
-            "read the policy with aws kms get-key-policy and check it", API_ERROR)
-        return facts
+            return _KeyFacts(error=err.unknown)
+        if described.get("KeyManager") == "AWS":
+            return _KeyFacts(describe=described, policy=_AWS_POLICY)
+        return _KeyFacts(describe=described, policy=_read_policy(clients, region, described.get("Arn") or key_id))
 
     def _build(self, ref: KeyRef) -> Resolved:
         if ref.kind == "aws-managed":
-            # AWS-managed keys cannot be disabled or scheduled for deletion, so this key is always enabled. It is
-            # not described: DescribeKey on alias/aws/kinesis creates the key where it does not exist yet.
-            return Resolved(Key(ref.reference, region=ref.region, account=ref.account, manager=KeyManager.AWS,
-                                state=KeyState.ENABLED, policy=_AWS_POLICY,
-                                in_stream_region=not ref.region_from_arn))
+            return Resolved(_aws_managed(ref))
         if ref.kind == "foreign":
-            why = OutOfReach(f"the key belongs to account {ref.account}, not the stream's; its manager, state and "
-                             "policy can only be read in that account")
-            region: str | OutOfReach = ref.region if ref.region_from_arn else why
-            arn = ref.reference.strip() if ref.region_from_arn and not ref.names_alias else None
-            return Resolved(Key(ref.reference, arn=arn, region=region, account=ref.account, manager=why, state=why,
-                                policy=why))
+            return Resolved(_foreign(ref))
         facts: dict[str, Any] = {}
         if ref.kind == "alias":
             entry = self._alias_entry(ref)
-            if isinstance(entry, Unknown):
-                return Resolved(Key(ref.reference, region=ref.region, account=ref.account, manager=entry,
-                                    state=entry, policy=OutOfReach("the alias could not be resolved")))
-            if entry is None or not entry.get("TargetKeyId"):
-                if entry is not None:
-                    facts["kms:ListAliases"] = entry
-                return Resolved(self._missing(ref, f"alias {ref.ident} names no key in "
-                                                   f"aws://{ref.account}/{ref.region}"), facts)
-            facts["kms:ListAliases"] = entry
+            if isinstance(entry, dict):
+                facts["kms:ListAliases"] = entry
+            unresolved = _unresolved_alias(ref, entry)
+            if unresolved is not None:
+                return Resolved(unresolved, facts)
         kid = self._key_id(ref)
         assert kid is not None
         key_facts = self._keys[kid]
-        if key_facts.missing:
-            return Resolved(self._missing(ref, f"key {kid[2]} does not exist in aws://{ref.account}/{ref.region}"),
-                            facts)
-        if key_facts.error is not None or key_facts.describe is None:
-            error = key_facts.error or Unknown("kms:DescribeKey returned no key metadata", "scan again", API_ERROR)
-            return Resolved(Key(ref.reference, region=ref.region, account=ref.account, manager=error, state=error,
-                                policy=OutOfReach("the key could not be described")), facts)
-        meta = key_facts.describe
-        facts["kms:DescribeKey"] = meta
-        arn = str(meta.get("Arn") or "") or None
-        placed = _KMS_ARN.match(arn or "")
-        return Resolved(Key(
-            ref.reference,
-            arn=arn,
-            region=placed.group(1) if placed else ref.region,
-            account=str(meta.get("AWSAccountId") or ref.account),
-            manager=_enum(KeyManager, meta.get("KeyManager"), "KeyManager"),
-            state=_enum(KeyState, meta.get("KeyState"), "KeyState"),
-            policy=key_facts.policy,
-            policy_origin="kms:GetKeyPolicy" if isinstance(key_facts.policy, Mapping) else None,
-            declared_at=arn,
-            in_stream_region=not ref.region_from_arn,
-        ), facts)
-
-    @staticmethod
-    def _missing(ref: KeyRef, why: str) -> Key:
-        gone = OutOfReach(why)
-        return Key(ref.reference, arn=ref.reference.strip() if ref.region_from_arn and not ref.names_alias else None,
-                   region=ref.region if ref.region_from_arn else gone, account=ref.account, manager=gone,
-                   state=KeyState.MISSING, policy=gone, in_stream_region=not ref.region_from_arn)
+        if key_facts.describe is not None:
+            facts["kms:DescribeKey"] = key_facts.describe
+        return Resolved(_described(ref, kid[2], key_facts), facts)
 
 
-def _enum(kind: type[KeyManager] | type[KeyState], value: Any, name: str) -> Any:
+def _aws_managed(ref: KeyRef) -> Key:
+    # AWS-managed keys cannot be disabled or scheduled for deletion, so this key is always enabled. It is not
+    # described: DescribeKey on alias/aws/kinesis creates the key where it does not exist yet.
+    return Key(ref.reference, region=ref.region, account=ref.account, manager=KeyManager.AWS, state=KeyState.ENABLED,
+               policy=_AWS_POLICY, in_stream_region=not ref.region_from_arn)
+
+
+def _foreign(ref: KeyRef) -> Key:
+    why = OutOfReach(f"the key belongs to account {ref.account}, not the stream's; its manager, state and policy can "
+                     "only be read in that account")
+    region: str | OutOfReach = ref.region if ref.region_from_arn else why
+    arn = ref.reference.strip() if ref.region_from_arn and not ref.names_alias else None
+    return Key(ref.reference, arn=arn, region=region, account=ref.account, manager=why, state=why, policy=why)
+
+
+def _unresolved_alias(ref: KeyRef, entry: dict[str, Any] | Unknown | None) -> Key | None:
+    """The key of an alias that names none (missing) or could not be looked up (unknown); None when it names one."""
+    where = f"aws://{ref.account}/{ref.region}"
+    if isinstance(entry, Unknown):
+        unknown = entry
+    elif entry is not None and entry.get("TargetKeyId"):
+        return None
+    elif entry is None or ref.ident.lower().startswith(_PREDEFINED_ALIAS):
+        return _missing(ref, f"alias {ref.ident} names no key in {where}")
+    else:
+        unknown = Unknown(f"kms:ListAliases returned alias {ref.ident} without a TargetKeyId: {shown(entry)}",
+                          unreadable_resolve("kms:ListAliases", where), API_ERROR)
+    return Key(ref.reference, region=ref.region, account=ref.account, manager=unknown, state=unknown,
+               policy=OutOfReach("the alias could not be resolved"))
+
+
+def _described(ref: KeyRef, key_id: str, key_facts: _KeyFacts) -> Key:
+    """The key as DescribeKey (and GetKeyPolicy) gave it."""
+    if key_facts.missing:
+        return _missing(ref, f"key {key_id} does not exist in aws://{ref.account}/{ref.region}")
+    if key_facts.error is not None:
+        return Key(ref.reference, region=ref.region, account=ref.account, manager=key_facts.error,
+                   state=key_facts.error, policy=OutOfReach("the key could not be described"))
+    meta = key_facts.describe
+    assert meta is not None  # a key is either missing, unreadable, or described
+    arn = meta.get("Arn")
+    placed = _KMS_ARN.match(arn or "")
+    return Key(
+        ref.reference,
+        arn=arn,
+        region=placed.group(1) if placed else ref.region,
+        account=meta.get("AWSAccountId") or ref.account,
+        manager=_enum(KeyManager, meta, "KeyManager", key_id),
+        state=_enum(KeyState, meta, "KeyState", key_id),
+        policy=key_facts.policy,
+        policy_origin="kms:GetKeyPolicy" if isinstance(key_facts.policy, Mapping) else None,
+        declared_at=arn,
+        in_stream_region=not ref.region_from_arn,
+    )
+
+
+def _missing(ref: KeyRef, why: str) -> Key:
+    gone = OutOfReach(why)
+    return Key(ref.reference, arn=ref.reference.strip() if ref.region_from_arn and not ref.names_alias else None,
+               region=ref.region if ref.region_from_arn else gone, account=ref.account, manager=gone,
+               state=KeyState.MISSING, policy=gone, in_stream_region=not ref.region_from_arn)
+
+
+def _read_policy(clients: Clients, region: str, key_arn: str) -> Mapping[str, Any] | Unknown:
+    """The key's policy ``default``, parsed, or why it could not be read."""
+    resolve = "read the policy with aws kms get-key-policy and check it"
+    try:
+        text: str = call("kms:GetKeyPolicy", key_arn, lambda: clients.kms(region).get_key_policy(
+            KeyId=key_arn, PolicyName="default")).required("Policy", TEXT)
+    except Unreadable as err:
+        return err.unknown
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as err:
+        return Unknown(f"kms:GetKeyPolicy returned a policy that is not JSON: {err}", resolve, API_ERROR)
+    if not isinstance(document, dict):
+        return Unknown("kms:GetKeyPolicy returned a policy that is not a JSON object", resolve, API_ERROR)
+    return document
+
+
+def _enum(kind: type[KeyManager] | type[KeyState], meta: Mapping[str, Any], field: str, key_id: str) -> Any:
+    """DescribeKey's ``field`` as ``kind``; unknown when the answer has none, or one sseguard does not know."""
+    value = meta.get(field)
+    # Missing is sseguard's word for a key that does not exist, never a state DescribeKey gives.
+    resolve = (f"check the key with aws kms describe-key --key-id {key_id}; {field} should be one of "
+               + ", ".join(m.value for m in kind if m is not KeyState.MISSING))
+    if value is None:
+        return Unknown(f"kms:DescribeKey returned no {field} for key {key_id}", resolve, API_ERROR)
     try:
         return kind(value)
     except ValueError:
-        return Unknown(f"kms:DescribeKey returned {name} {value!r}, which sseguard does not know",
-                       f"check the key with aws kms describe-key; {name} should be one of "
-                       + ", ".join(m.value for m in kind), API_ERROR)
+        return Unknown(f"kms:DescribeKey returned {field} {value!r}, which sseguard does not know", resolve,
+                       API_ERROR)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 _WIDTH = 24
@@ -11,13 +12,15 @@ _MIN_INTERVAL = 0.1  # seconds between redraws
 
 
 class Progress:
-    """Counts account-regions listed and streams judged; redraws at most ten times a second."""
+    """Counts account-regions listed and streams judged; redraws at most ten times a second by ``clock``, and
+    always when everything counted so far is done."""
 
-    def __init__(self, out: TextIO | None) -> None:
+    def __init__(self, out: TextIO | None, clock: Callable[[], float] = time.monotonic) -> None:
         self._out = out if out is not None and _is_tty(out) else None
+        self._clock = clock
         self._lock = threading.Lock()
         self._places = self._places_done = self._streams = self._streams_done = 0
-        self._drawn = 0.0
+        self._drawn: float | None = None
 
     @property
     def enabled(self) -> bool:
@@ -47,9 +50,9 @@ class Progress:
             self._places_done += places_done
             self._streams += streams
             self._streams_done += streams_done
-            now = time.monotonic()
+            now = self._clock()
             finished = self._places_done == self._places and self._streams_done == self._streams
-            if now - self._drawn < _MIN_INTERVAL and not finished:
+            if self._drawn is not None and now - self._drawn < _MIN_INTERVAL and not finished:
                 return
             self._drawn = now
             self._out.write("\r\x1b[K" + self.line())

@@ -12,6 +12,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from sseguard.sources.aws.deadline import Deadline
+from sseguard.sources.aws.errors import DeadlinePassed
+
 # Documented limits per account and region, transactions per second.
 KINESIS_TPS: dict[str, float] = {"DescribeStreamSummary": 20.0, "ListStreams": 5.0}
 
@@ -19,8 +22,8 @@ KINESIS_TPS: dict[str, float] = {"DescribeStreamSummary": 20.0, "ListStreams": 5
 class TokenBucket:
     """A thread-safe token bucket: ``rate`` tokens a second, at most ``burst`` saved up.
 
-    ``acquire`` reserves a token (the count may go below zero) and sleeps outside the lock until the reservation
-    is due, so waiting threads are served in order and never spin.
+    ``reserve`` takes a token (the count may go below zero) and says how long to wait for it; the caller sleeps
+    outside the lock until the reservation is due, so waiting threads are served in order and never spin.
     """
 
     def __init__(self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -42,32 +45,40 @@ class TokenBucket:
             self._tokens -= 1
             return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
 
-    def acquire(self) -> None:
-        """Wait until one more call may be made."""
-        wait = self.reserve()
-        if wait > 0:
-            time.sleep(wait)
-
 
 class RegionalLimits:
     """One bucket per (account, region, operation), made on first use.
 
     The burst is one second's worth of calls: a scan may start with that many at once and then goes on at the
-    documented rate.
+    documented rate. ``clock`` and ``sleep`` are the buckets' time (tests pass their own). Past ``deadline`` no
+    token is given, and no call waits for one it would get only after the deadline.
     """
 
-    def __init__(self, tps: dict[str, float] | None = None) -> None:
+    def __init__(self, tps: dict[str, float] | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, deadline: Deadline | None = None) -> None:
         self._tps = dict(KINESIS_TPS if tps is None else tps)
+        self._clock = clock
+        self._sleep = sleep
+        self._deadline = deadline
         self._buckets: dict[tuple[str, str, str], TokenBucket] = {}
         self._lock = threading.Lock()
 
     def acquire(self, account: str, region: str, operation: str) -> None:
-        """Wait for a token of ``operation`` in ``account`` and ``region``; operations without a limit never wait."""
+        """Wait for a token of ``operation`` in ``account`` and ``region``; operations without a limit never wait.
+        Raises ``DeadlinePassed`` instead of waiting past the deadline."""
         rate = self._tps.get(operation)
         if rate is None:
             return
+        if self._deadline is not None:
+            self._deadline.check()
         with self._lock:
             bucket = self._buckets.get((account, region, operation))
             if bucket is None:
-                bucket = self._buckets[(account, region, operation)] = TokenBucket(rate, max(1.0, rate))
-        bucket.acquire()
+                bucket = TokenBucket(rate, max(1.0, rate), self._clock)
+                self._buckets[(account, region, operation)] = bucket
+        wait = bucket.reserve()
+        if wait <= 0:
+            return
+        if self._deadline is not None and wait >= self._deadline.remaining():
+            raise DeadlinePassed(self._deadline.seconds)
+        self._sleep(wait)

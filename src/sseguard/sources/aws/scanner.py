@@ -3,7 +3,8 @@ once each, every stream adapted into the model. Judging is the caller's (``contr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -11,19 +12,24 @@ from typing import Any, TextIO
 from sseguard.model import Key, ScannedInput, SourceKind, SourceResult, Stream, Unknown
 from sseguard.sources.aws.adapter import stream_from_error, stream_from_summary, unreadable_place
 from sseguard.sources.aws.collect import Described, Target, describe, enabled_regions, list_target
+from sseguard.sources.aws.deadline import Deadline
 from sseguard.sources.aws.keys import KeyRef, KeyResolver, place
 from sseguard.sources.aws.progress import Progress
 from sseguard.sources.aws.ratelimit import KINESIS_TPS, RegionalLimits
 from sseguard.sources.aws.session import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
     Account,
     AccountFailure,
     ApiCounter,
     AwsSetupError,
+    known_region,
     open_accounts,
     open_base_session,
 )
 
 ALL_REGIONS = "all"
+DEFAULT_TIMEOUT = 300.0  # seconds for a whole scan (--timeout)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,10 @@ class AwsScanOptions:
 
     ``regions``: region names, or ``("all",)`` for every region enabled in each account; empty means the
     session's region. ``max_workers`` bounds the account-region threads; stream calls use twice as many.
+    ``timeout``: seconds for the whole scan; what was not read by then is unknown. ``connect_timeout`` and
+    ``read_timeout`` bound each attempt of a call. ``clock`` and ``sleep`` are the deadline's and the rate
+    limiter's time (tests pass their own). ``warn`` is told of each region botocore does not know (it is scanned
+    all the same).
     """
 
     profile: str | None = None
@@ -42,6 +52,12 @@ class AwsScanOptions:
     max_workers: int = 8
     tps: dict[str, float] = field(default_factory=lambda: dict(KINESIS_TPS))
     progress: TextIO | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    connect_timeout: float = CONNECT_TIMEOUT
+    read_timeout: float = READ_TIMEOUT
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    warn: Callable[[str], None] | None = None
 
 
 @dataclass
@@ -54,27 +70,32 @@ class AwsScan:
 
 def scan_aws(options: AwsScanOptions) -> AwsScan:
     """Read every stream the options name; raises ``AwsSetupError`` when the scan cannot start at all."""
+    deadline = Deadline(options.timeout, options.clock)
     counter = ApiCounter()
-    base = open_base_session(options.profile, options.endpoint_url, counter)
+    base = open_base_session(options.profile, options.endpoint_url, counter, deadline, options.connect_timeout,
+                             options.read_timeout)
     if not options.regions and not base.region:
         raise AwsSetupError("no region: give --region REGION (repeatable, or all), or set AWS_REGION or a "
                             "profile region")
+    for region in dict.fromkeys(options.regions):
+        if options.warn is not None and region != ALL_REGIONS and not known_region(base.session, region):
+            options.warn(f"--region {region} is not a region botocore knows; scanning it anyway")
     opened = open_accounts(base, options.role_arns, options.org_role, options.max_workers)
     result = SourceResult()
     progress = Progress(options.progress)
     try:
-        _scan_accounts(opened, options, base.region, result, progress)
+        _scan_accounts(opened, options, base.region, result, progress, deadline)
     finally:
         progress.close()
     return AwsScan(result, counter.as_report())
 
 
 def _scan_accounts(opened: Sequence[Account | AccountFailure], options: AwsScanOptions, default_region: str | None,
-                   result: SourceResult, progress: Progress) -> None:
+                   result: SourceResult, progress: Progress, deadline: Deadline) -> None:
     wanted = list(dict.fromkeys(options.regions)) or [default_region or ""]
     accounts = [a for a in opened if isinstance(a, Account)]
     workers = max(1, options.max_workers)
-    limits = RegionalLimits(options.tps)
+    limits = RegionalLimits(options.tps, options.clock, options.sleep, deadline)
     with ThreadPoolExecutor(max_workers=workers) as place_pool, \
             ThreadPoolExecutor(max_workers=workers * 2) as call_pool:
         for failed in (a for a in opened if isinstance(a, AccountFailure)):

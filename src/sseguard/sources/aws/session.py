@@ -1,7 +1,8 @@
 """Credentials and accounts: the user's session, roles assumed per account, the organisation's accounts.
 
-Every client is made here, with the same botocore configuration (adaptive retries, the user's ``--endpoint-url``)
-and a hook that counts the API calls per service for the report.
+Every client is made here, with the same botocore configuration (adaptive retries, timeouts, the user's
+``--endpoint-url``) and the same hooks: the scan's deadline (``deadline.py``), the check of every answer
+(``answers.py``), and the count of API calls per service for the report.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from sseguard import __version__
 from sseguard.model import Unknown
-from sseguard.sources.aws.errors import api_unknown, error_code_and_message
+from sseguard.sources.aws.answers import NAME, TEXT, Kind, Unreadable, call, call_pages, check_answers
+from sseguard.sources.aws.deadline import Deadline, keep_within
+from sseguard.sources.aws.errors import DeadlinePassed
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -33,12 +36,18 @@ if TYPE_CHECKING:
 # botocore's own default is 3 attempts (adaptive mode). A scan makes few calls per stream and is not interactive,
 # so it waits longer before a throttled call becomes unknown. AWS_MAX_ATTEMPTS or a profile's max_attempts wins.
 DEFAULT_MAX_ATTEMPTS = 8
+# Seconds an attempt waits to connect and to be answered. AWS control-plane calls answer in well under a second;
+# botocore's own defaults (60 s to read) made an endpoint that never answers cost minutes per call.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 20.0
 # Global calls (STS, Organizations, EC2 DescribeRegions) go to this region when the session names none.
 FALLBACK_REGION = "us-east-1"
 ROLE_SESSION_NAME = "sseguard-scan"
 
 _ROLE_ARN = re.compile(r"^arn:(aws[\w-]*):iam::(\d{12}):role/[\w+=,.@/-]+$")
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
+_ACCOUNT = re.compile(r"\d{12}")
+_REGION = re.compile(r"^[a-z]{2,}(?:-[a-z]+)+-\d+$")
+_ACCOUNT_ID = Kind("a 12-digit account id", lambda value: isinstance(value, str) and bool(_ACCOUNT.fullmatch(value)))
 
 
 class AwsSetupError(Exception):
@@ -46,8 +55,16 @@ class AwsSetupError(Exception):
 
 
 def is_region_name(text: str) -> bool:
-    """True for a well-formed region name such as ``eu-west-1`` or ``us-gov-west-1``."""
+    """True for a well-formed region name such as ``eu-west-1``, ``us-gov-west-1`` or ``eusc-de-east-1``."""
     return bool(_REGION.match(text))
+
+
+def known_region(session: boto3.Session, name: str) -> bool:
+    """True when botocore's endpoint data lists ``name`` as a Kinesis region of any partition. A newer region than
+    the installed botocore knows is still a region: callers warn, they do not refuse. ``session`` is the scan's own,
+    which loads that data once for its clients too."""
+    return any(name in session.get_available_regions("kinesis", partition)
+               for partition in session.get_available_partitions())
 
 
 def role_account(role_arn: str) -> str:
@@ -58,17 +75,14 @@ def role_account(role_arn: str) -> str:
     return found.group(2)
 
 
+# Region name prefixes of the partitions other than ``aws`` (botocore's endpoint data, regionRegex of each).
+_PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-iso-", "aws-iso"), ("us-isob-", "aws-iso-b"),
+               ("eu-isoe-", "aws-iso-e"), ("us-isof-", "aws-iso-f"), ("eusc-", "aws-eusc"))
+
+
 def partition_of(region: str) -> str:
     """The ARN partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("us-iso-"):
-        return "aws-iso"
-    if region.startswith("us-isob-"):
-        return "aws-iso-b"
-    return "aws"
+    return next((partition for prefix, partition in _PARTITIONS if region.startswith(prefix)), "aws")
 
 
 @dataclass
@@ -110,13 +124,10 @@ class Clients:
     boto3 sessions are not thread-safe, so clients are made under a lock; the clients themselves are.
     """
 
-    def __init__(self, session: boto3.Session, endpoint_url: str | None, config: Config, counter: ApiCounter,
-                 default_region: str) -> None:
+    def __init__(self, session: boto3.Session, base: BaseSession) -> None:
         self._session = session
-        self._endpoint_url = endpoint_url
-        self._config = config
-        self._counter = counter
-        self.default_region = default_region
+        self._base = base
+        self.default_region = base.region or FALLBACK_REGION
         self._made: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -126,9 +137,11 @@ class Clients:
             made = self._made.get((service, where))
             if made is None:
                 made = self._session.client(  # type: ignore[call-overload]
-                    service, region_name=where, endpoint_url=self._endpoint_url, config=self._config
+                    service, region_name=where, endpoint_url=self._base.endpoint_url, config=self._base.config
                 )
-                self._counter.attach(made, service)
+                keep_within(made, self._base.deadline)
+                check_answers(made)
+                self._base.counter.attach(made, service)
                 self._made[(service, where)] = made
             return made
 
@@ -179,15 +192,17 @@ class BaseSession:
     config: Config
     endpoint_url: str | None
     counter: ApiCounter
+    deadline: Deadline
 
     def clients(self, session: boto3.Session | None = None) -> Clients:
         """Clients for the user's credentials, or for another session (an assumed role)."""
-        return Clients(session or self.session, self.endpoint_url, self.config, self.counter,
-                       self.region or FALLBACK_REGION)
+        return Clients(session or self.session, self)
 
 
-def open_base_session(profile: str | None, endpoint_url: str | None, counter: ApiCounter) -> BaseSession:
-    """The user's session as boto3 finds it (environment, ``--profile``, SSO, instance role)."""
+def open_base_session(profile: str | None, endpoint_url: str | None, counter: ApiCounter, deadline: Deadline,
+                      connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT) -> BaseSession:
+    """The user's session as boto3 finds it (environment, ``--profile``, SSO, instance role). No attempt waits
+    longer than the deadline itself."""
     core = botocore.session.Session(profile=profile)
     try:
         session = boto3.Session(botocore_session=core)
@@ -201,24 +216,26 @@ def open_base_session(profile: str | None, endpoint_url: str | None, counter: Ap
     config = Config(
         retries={"mode": "adaptive", "total_max_attempts": attempts},
         max_pool_connections=32,
-        connect_timeout=10,
-        read_timeout=30,
+        connect_timeout=min(connect_timeout, deadline.seconds),
+        read_timeout=min(read_timeout, deadline.seconds),
         user_agent_extra=f"sseguard/{__version__}",
     )
-    return BaseSession(session, region, config, endpoint_url, counter)
+    return BaseSession(session, region, config, endpoint_url, counter, deadline)
 
 
-def caller_account(base: BaseSession, clients: Clients) -> str:
+def caller_account(clients: Clients) -> str:
     """The account of the user's own credentials (sts:GetCallerIdentity); no credentials is a setup error."""
     try:
-        account = clients.sts().get_caller_identity().get("Account")
-    except (ClientError, BotoCoreError) as err:
-        code, message = error_code_and_message(err)
-        what = "use the AWS credentials" if isinstance(err, ClientError | NoCredentialsError) else "reach AWS"
-        raise AwsSetupError(f"cannot {what}: sts:GetCallerIdentity failed: {code}"
-                            + (f": {message}" if message else "")) from None
-    if not account:
-        raise AwsSetupError("cannot use the AWS credentials: sts:GetCallerIdentity returned no account")
+        account: str = call("sts:GetCallerIdentity", "the caller",
+                            lambda: clients.sts().get_caller_identity()).required("Account", _ACCOUNT_ID)
+    except Unreadable as err:
+        if isinstance(err.cause, ClientError | NoCredentialsError):
+            what = "use the AWS credentials"
+        elif isinstance(err.cause, BotoCoreError | DeadlinePassed):
+            what = "reach AWS"
+        else:
+            what = "read the answer of AWS"
+        raise AwsSetupError(f"cannot {what}: {err.unknown.reason}") from None
     return account
 
 
@@ -228,18 +245,16 @@ def organization_role_arns(clients: Clients, role_name: str) -> list[str]:
         raise AwsSetupError(f"--org-role {role_name}: not an IAM role name")
     arns: list[str] = []
     try:
-        pages = clients.organizations().get_paginator("list_accounts").paginate()
-        for page in pages:
-            for acct in page.get("Accounts", []):
+        for page in call_pages("organizations:ListAccounts", "the organisation",
+                               lambda: clients.organizations().get_paginator("list_accounts").paginate()):
+            for acct in page.entries("Accounts"):
                 # ``State`` replaces the older ``Status`` field; both say ACTIVE for a usable account.
-                if (acct.get("State") or acct.get("Status")) != "ACTIVE":
+                if (acct.optional("State", TEXT) or acct.optional("Status", TEXT)) != "ACTIVE":
                     continue
-                partition = acct.get("Arn", "arn:aws:").split(":")[1] or "aws"
-                arns.append(f"arn:{partition}:iam::{acct['Id']}:role/{role_name.strip('/')}")
-    except (ClientError, BotoCoreError) as err:
-        code, message = error_code_and_message(err)
-        raise AwsSetupError(f"--org-role: organizations:ListAccounts failed: {code}"
-                            + (f": {message}" if message else "")) from None
+                partition = (acct.optional("Arn", TEXT) or "arn:aws:").split(":")[1] or "aws"
+                arns.append(f"arn:{partition}:iam::{acct.required('Id', _ACCOUNT_ID)}:role/{role_name.strip('/')}")
+    except Unreadable as err:
+        raise AwsSetupError(f"--org-role: {err.unknown.reason}") from None
     return arns
 
 
@@ -247,19 +262,18 @@ def assume(base: BaseSession, clients: Clients, role_arn: str) -> Account | Acco
     """Assume ``role_arn`` (sts:AssumeRole) and return the account it opens, or why it could not."""
     account_id = role_account(role_arn)
     try:
-        creds = clients.sts().assume_role(RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME).get("Credentials")
-    except NoCredentialsError:
-        raise AwsSetupError("no AWS credentials found to assume roles with (environment, --profile, SSO)") from None
-    except (ClientError, BotoCoreError) as err:
-        return AccountFailure(account_id, api_unknown("sts:AssumeRole", err, role_arn))
-    if not creds:
-        return AccountFailure(account_id, Unknown(f"sts:AssumeRole returned no credentials for {role_arn}",
-                                                  "check the role and scan again", "KSSE021"))
+        creds = call("sts:AssumeRole", role_arn, lambda: clients.sts().assume_role(
+            RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME)).part("Credentials")
+        key_id, secret, token = (creds.required(f, NAME) for f in ("AccessKeyId", "SecretAccessKey", "SessionToken"))
+    except Unreadable as err:
+        if isinstance(err.cause, NoCredentialsError):
+            raise AwsSetupError("no AWS credentials found to assume roles with (environment, --profile, SSO)") from None
+        return AccountFailure(account_id, err.unknown)
     # A fresh botocore session per role: credentials set on a session apply to every client it makes.
     session = boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
         region_name=base.region,
         botocore_session=botocore.session.Session(),
     )
@@ -276,7 +290,7 @@ def open_accounts(base: BaseSession, role_arns: Iterable[str], org_role: str | N
     if org_role:
         wanted.extend(a for a in organization_role_arns(own, org_role) if a not in wanted)
     if not wanted:
-        return [Account(caller_account(base, own), own, "credentials")]
+        return [Account(caller_account(own), own, "credentials")]
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(wanted)))) as pool:
         opened = list(pool.map(lambda arn: assume(base, own, arn), wanted))
     return opened
