@@ -39,3 +39,17 @@ def test_a_key_reference_through_format_is_still_followed(run: ScanRun) -> None:
     ev = run.evidence("aws_kinesis_stream.computed_through_function")
     assert ev["key_reference"] == "format(...)"
     assert ev["key"]["declared_at"] == "aws_kms_key.k"
+
+
+def test_regular_expressions_follow_go(run: ScanRun) -> None:
+    # replace() expands ${name} and $2 as Go does; regex() with named groups is an object; regexall() drops the
+    # empty match right after "aaa" (Python's re would count three matches)
+    assert run.verdict("aws_kinesis_stream.go_regexp_semantics") == ("pass", "KSSE000", [], "main.tf", 37)
+    assert run.evidence("aws_kinesis_stream.go_regexp_semantics")["encryption_type"] == "KMS"
+    assert run.evidence("aws_kinesis_stream.go_regexp_semantics")["key_reference"] == "alias/orders-2"
+
+
+def test_range_format_and_substr_follow_terraform(run: ScanRun) -> None:
+    # range(3, 0) counts down; %03d pads; substr with a negative offset and length 0 is the rest of the string
+    assert run.verdict("aws_kinesis_stream.terraform_number_semantics") == ("pass", "KSSE000", [], "main.tf", 43)
+    assert run.evidence("aws_kinesis_stream.terraform_number_semantics")["key_reference"] == "alias/007-321-abc"
