@@ -108,7 +108,8 @@ def test_a_single_file_and_an_unknown_path() -> None:
     # the file is judged and reported, but a path that is not there is a mistake in the command: exit 2
     assert result.returncode == 2
     report = report_of(result.stdout)
-    assert report["errors"] == [{"location": "no/such/dir", "line": None, "message": "no such file or folder"}]
+    assert report["errors"] == [{"location": "no/such/dir", "line": None, "message": "no such file or folder",
+                                 "kind": "usage"}]
     assert sorted(verdicts(report)) == [AUDIT, ORDERS]
 
 

@@ -738,9 +738,13 @@ def test_cli_parameter_option() -> None:
     statuses = {r[0]: r[1:3] for r in rows(report)}
     assert statuses["NoDefaultStream"] == ("pass", "KSSE000")
     assert statuses["SsmStream"] == ("pass", "KSSE000")
-    # --parameter only gives declared parameters; an undeclared name stays unresolved.
+    # --parameter only gives declared parameters; an undeclared name stays unresolved, and giving one is a mistake
+    # in the command that CloudFormation would reject: the report is written, and the exit code says so
     assert statuses["UndeclaredTypeStream"] == ("unknown", "KSSE020")
-    assert code == 0
+    assert report["errors"] == [{"location": "--parameter NotAParameter", "line": None, "kind": "usage", "message": (
+        "no template scanned declares the parameter 'NotAParameter'; a value for an undeclared parameter is "
+        "rejected")}]
+    assert code == 2
 
 
 @pytest.mark.parametrize(("rel", "message", "line"), [
@@ -769,7 +773,9 @@ def test_cli_text_output_of_a_bomb_is_one_error_line() -> None:
 
 def test_cli_bad_input_beside_a_good_one_is_reported_and_the_rest_judged() -> None:
     code, report, _ = sseguard("bad/bomb.yaml", "lines/lines.yaml")
-    assert code == 1  # QuotedStream fails; the bomb does not stop the scan
+    # the bomb does not stop the scan (QuotedStream fails), but a file named on the command line that cannot be
+    # read is a mistake in the command: exit 2
+    assert code == 2
     assert [e["location"] for e in report["errors"]] == ["bad/bomb.yaml"]
     assert [r[0] for r in rows(report)] == ["Stream", "FirstStream", "QuotedStream", "BlockScalarStream"]
 
@@ -789,3 +795,36 @@ def test_unknown_marker_types_are_the_models() -> None:
     assert isinstance(stream.key_reference, Unknown)
     assert isinstance(stream.region, OutOfReach) and stream.region.reason == (
         "the stack's region is not known: pass --region")
+
+
+# --- loading: top-level sections (appended with issue 9) -------------------------------------------------------------
+
+
+def test_every_section_cloudformation_knows_loads_and_sams_globals_with_its_transform(tmp_path: Path) -> None:
+    path = tmp_path / "sam.yaml"
+    path.write_text("AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+                    "Description: d\nMetadata: {}\nParameters: {}\nRules: {}\nMappings: {}\nConditions: {}\n"
+                    "Globals:\n  Function: {Timeout: 3}\nHooks: {}\nOutputs: {}\nResources:\n  S:\n"
+                    "    Type: AWS::Kinesis::Stream\n")
+    errors, streams = errors_of(path)
+    assert (errors, streams) == ([], [("S", 14)])
+
+
+@pytest.mark.parametrize(("text", "message", "line"), [
+    # Globals is SAM's, expanded only by the Transform
+    ("Resources:\n  S:\n    Type: AWS::Kinesis::Stream\nGlobals:\n  Function: {}\n",
+     "unknown top-level section 'Globals' (the sections are AWSTemplateFormatVersion, Description, Metadata, "
+     "Parameters, Rules, Mappings, Conditions, Transform, Resources, Outputs, Hooks); CloudFormation rejects the "
+     "template", 4),
+    ("AWSTemplateFormatVersion: '2010-09-09'\nOutput: {}\nResources: {}\n",
+     "unknown top-level section 'Output' (did you mean Outputs?); CloudFormation rejects the template", 2),
+    ("AWSTemplateFormatVersion: '2010-09-09'\nRESOURCES: {}\n",
+     "unknown top-level section 'RESOURCES' (did you mean Resources?); CloudFormation rejects the template", 2),
+])
+def test_an_unknown_top_level_section_is_an_error_at_its_line(tmp_path: Path, text: str, message: str,
+                                                               line: int) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    with pytest.raises(LoadError) as raised:
+        load_template(path)
+    assert (raised.value.message, raised.value.line) == (message, line)

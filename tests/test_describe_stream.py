@@ -88,8 +88,8 @@ def test_array_of_outputs_with_lines_and_a_bad_item() -> None:
         "legacy": ("fail", "KSSE002", [], 34, None),
     }
     assert report["errors"] == [{"location": "tests/fixtures/describe/hand/several.json", "line": 29,
-                                 "message": "item 4: not describe-stream output: expected an object with "
-                                            "StreamDescription or StreamDescriptionSummary"}]
+                                 "kind": "incomplete", "message": "item 4: not describe-stream output: expected an "
+                                 "object with StreamDescription or StreamDescriptionSummary"}]
     # a key named by alias, without an ARN, is in the stream's own region: nothing to skip for KSSE011
     assert "KSSE011" not in report["by_address"]["audit"]["evidence"]["key_checks_not_run"]
 
@@ -121,3 +121,58 @@ def test_sniff() -> None:
         assert not plan.sniff(path, head) and not state.sniff(path, head)
     plan_file = REPO / "tests" / "fixtures" / "plan" / "real" / "plan.json"
     assert not describe_stream.sniff(plan_file, plan_file.read_bytes()[:4096])
+
+
+FOLDER = REPO / "tests" / "fixtures" / "describe" / "folder"
+NOT_AN_INPUT = "not a Terraform, plan, state, CloudFormation or describe-stream file"
+
+
+def test_a_folder_scan_takes_only_what_has_the_shape_of_output() -> None:
+    # SDK examples, a DynamoDB stream's description, a recorded HTTP body and a test snapshot mention a
+    # StreamDescription but are not inputs; a template with a parameter of that name is a template; saved output and
+    # output cut short (its streams unknown) are read
+    code, report = run_module(str(FOLDER.relative_to(REPO)))
+    assert [(f["resource"]["address"], f["status"], f["code"], f["source"]["path"], f["source"]["line"])
+            for f in report["findings"]] == [
+        ("first", "unknown", "KSSE020", "tests/fixtures/describe/folder/cut.json", 5),
+        ("second", "unknown", "KSSE020", "tests/fixtures/describe/folder/cut.json", 14),
+        ("Orders", "pass", "KSSE000", "tests/fixtures/describe/folder/parameter.template.json", 6),
+        ("saved", "fail", "KSSE002", "tests/fixtures/describe/folder/saved.json", 3),
+    ]
+    assert report["errors"] == [{"location": "tests/fixtures/describe/folder/cut.json", "line": 15,
+                                 "message": "invalid JSON: a control character (a line break?) inside a string"}]
+    assert report["inputs"] == [
+        {"kind": "cloudformation", "location": "tests/fixtures/describe/folder/parameter.template.json"},
+        {"kind": "aws-describe-stream", "location": "tests/fixtures/describe/folder/saved.json"}]
+    assert code == 1
+
+
+@pytest.mark.parametrize(("name", "line", "message"), [
+    ("sdk-examples-1.json", None, NOT_AN_INPUT),
+    ("recorded-http.json", None, NOT_AN_INPUT),
+    ("snapshot.json", None, NOT_AN_INPUT),
+    ("dynamodb-stream.json", 2, "not describe-stream output: no StreamDescription or StreamDescriptionSummary names "
+                                "a stream (StreamName or StreamARN)"),
+])
+def test_the_same_file_named_on_the_command_line_is_an_error(name: str, line: int | None, message: str) -> None:
+    code, report = run_module(f"tests/fixtures/describe/folder/{name}")
+    assert report["errors"] == [{"location": f"tests/fixtures/describe/folder/{name}", "line": line,
+                                 "message": message}]
+    assert (code, report["findings"], report["inputs"]) == (2, [], [])
+
+
+def test_a_folder_holding_only_a_file_of_another_shape_is_as_an_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "dynamodb-stream.json").write_bytes((FOLDER / "dynamodb-stream.json").read_bytes())
+    code, report = run_module(str(tmp_path / "other"))
+    assert (report["findings"], report["errors"], report["inputs"]) == ([], [], [])
+    assert code == run_module(str(tmp_path / "empty"))[0]
+
+
+def test_sniff_recognises_output_by_how_it_opens() -> None:
+    for name, expected in [("saved.json", True), ("cut.json", True), ("dynamodb-stream.json", True),
+                           ("sdk-examples-1.json", False), ("recorded-http.json", False), ("snapshot.json", False),
+                           ("parameter.template.json", False)]:
+        path = FOLDER / name
+        assert describe_stream.sniff(path, path.read_bytes()[:4096]) is expected, name

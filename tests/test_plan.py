@@ -322,3 +322,26 @@ def test_a_known_key_value_names_its_key_over_the_configuration_reference(tmp_pa
     keep = scan_file(copy)["by_address"]["aws_kinesis_stream.keep"]
     assert (keep["status"], keep["code"]) == ("fail", "KSSE014")
     assert keep["evidence"]["key"]["declared_at"] == "aws_kms_key.off"
+
+
+def test_json_that_only_mentions_plan_keys_is_no_input_in_a_folder_and_an_error_named(tmp_path: Path) -> None:
+    # a JSON schema of the plan format names its keys, nested: not a plan
+    schema = tmp_path / "plan.schema.json"
+    schema.write_text('{"title": "plan", "properties": {"format_version": {"type": "string"},\n'
+                      '  "planned_values": {"type": "object"}, "resource_changes": {"type": "array"}}}\n')
+    assert plan.sniff(schema, schema.read_bytes())
+    code, report = run_module(str(tmp_path))
+    assert (report["findings"], report["errors"], report["inputs"]) == ([], [], [])
+    (tmp_path / "empty").mkdir()
+    assert code == run_module(str(tmp_path / "empty"))[0]  # as a folder with nothing in it
+    code, report = run_module(str(schema))
+    assert report["errors"] == [{"location": str(schema), "line": None, "message": "not a Terraform plan: expected a "
+                                 "JSON object with format_version (terraform show -json tfplan)"}]
+    assert code == 2
+
+
+def test_a_damaged_plan_in_a_folder_is_still_reported(tmp_path: Path) -> None:
+    (tmp_path / "plan.json").write_bytes((HAND / "bad_shape.json").read_bytes())
+    code, report = run_module(str(tmp_path))
+    assert [e["message"] for e in report["errors"]] == ["not a Terraform plan: resource_changes is not a list"]
+    assert code == 2

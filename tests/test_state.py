@@ -130,3 +130,16 @@ def test_a_stream_whose_instances_are_not_a_list_is_unknown_not_dropped() -> Non
     assert [(f["resource"]["address"], f["status"], f["code"], f["source"]["line"]) for f in report["findings"]] == [
         ("aws_kinesis_stream.s", "unknown", "KSSE020", 8)]
     assert report["findings"][0]["message"].startswith("the state has no encryption_type for aws_kinesis_stream.s")
+
+
+def test_json_that_only_mentions_state_keys_is_no_input_in_a_folder(tmp_path: Path) -> None:
+    # a schema that names show -json's keys, nested, is not a state; a raw state (terraform state pull) without
+    # resources is one, damaged
+    (tmp_path / "state.schema.json").write_text(
+        '{"properties": {"format_version": {"type": "string"}, "values": {"type": "object"}}}\n')
+    (tmp_path / "pulled.json").write_text('{"version": 4, "terraform_version": "1.9.8", "resources": {}}\n')
+    code, report = run_module(str(tmp_path))
+    assert report["errors"] == [{"location": str(tmp_path / "pulled.json"), "line": None,
+                                 "message": "not a Terraform state: expected terraform show -json output or a "
+                                            "version 4 terraform.tfstate"}]
+    assert (code, report["findings"], report["inputs"]) == (2, [], [])

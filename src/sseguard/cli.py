@@ -17,9 +17,14 @@ from sseguard.control.mappings import mappings
 from sseguard.options import ScanOptions
 from sseguard.report import FORMATS, RenderOptions, Report
 from sseguard.report.core import FAIL_ON_LEVELS
+from sseguard.report.escape import text_safe
 from sseguard.scan import scan_paths
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+_SCAN_EPILOG = """\
+exit codes: 0 nothing at or above --fail-on; 1 findings at or above it (at --fail-on unknown, an input error too);
+2 the command cannot be honoured (a named path missing or unreadable, a --var or --parameter nothing declares, a
+history named by --db that cannot record the run) or no input could be read."""
 _FORMAT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
@@ -103,12 +108,7 @@ def emit_report(report: Report, args: argparse.Namespace) -> int:
         raise
     if not cli_evidence.record_run(run):
         return EXIT_USAGE
-    if report.errors and not report.inputs:
-        return EXIT_USAGE
-    # An input that could not be read may hold streams that were never judged: at --fail-on unknown it fails the
-    # run like an unknown stream does.
-    unread = bool(report.errors) and FAIL_ON_LEVELS.index(args.fail_on) >= FAIL_ON_LEVELS.index("unknown")
-    return EXIT_FINDINGS if report.at_or_above(args.fail_on) or unread else EXIT_OK
+    return report.exit_code(args.fail_on)
 
 
 def _format_from_suffix(path: str) -> str:
@@ -121,9 +121,12 @@ def _format_from_suffix(path: str) -> str:
 def _cmd_scan(args: argparse.Namespace) -> int:
     variables = dict(_key_value(v, "--var") for v in args.var)
     parameters = dict(_key_value(v, "--parameter") for v in args.parameter)
+    if any(not p for p in args.paths):
+        raise UsageError("an empty PATH was given; name a file or folder (. for the current folder)")
     for vf in args.var_file:
         if not Path(vf).is_file():
-            raise UsageError(f"--var-file {vf}: no such file")
+            raise UsageError(f"--var-file {text_safe(vf)}: no such file")
+    _check_region(args.region)
     options = ScanOptions(
         variables=variables,
         var_files=tuple(Path(v) for v in args.var_file),
@@ -136,15 +139,33 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     report = scan_paths([Path(p) for p in args.paths], options)
     code = emit_report(report, args)
     if not report.inputs and not report.errors:
-        sys.stderr.write("sseguard: note: found no Terraform, plan, state, CloudFormation or describe-stream input in "
-                         + ", ".join(args.paths) + "\n")
-    # A path that is not there is a mistake in the command (a typo, a job run from the wrong folder), whatever the
-    # other paths held: the report is still written, and the exit code says the command was wrong.
-    missing = any(not os.path.lexists(p) for p in args.paths)
-    return EXIT_USAGE if missing else code
+        sys.stderr.write("sseguard: error: found no Terraform, plan, state, CloudFormation or describe-stream input in "
+                         + text_safe(", ".join(args.paths)) + "\n")
+    return code
+
+
+def _check_region(region: str | None) -> None:
+    """A malformed --region is a usage error; a well-formed one botocore does not know is a warning (it may be
+    newer than the installed botocore)."""
+    if region is None:
+        return
+    from sseguard.sources.aws.session import is_region_name
+
+    if not is_region_name(region):
+        raise UsageError(f"--region {text_safe(region)!r}: not a region name (e.g. eu-west-1)")
+    import botocore.session  # only a scan given --region pays for loading the endpoint data
+
+    session = botocore.session.get_session()
+    if not any(region in session.get_available_regions("kinesis", p) for p in session.get_available_partitions()):
+        sys.stderr.write(f"sseguard: warning: --region {region} is not a region botocore knows; using it anyway\n")
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    if args.code is None:
+        width = max(len(rc.slug) for rc in CODES.values())
+        sys.stdout.write("".join(f"{rc.code}  {rc.slug:<{width}}  {rc.kind:<8}  {rc.title}\n" for rc in CODES.values())
+                         + "\nsseguard explain CODE tells what a code means and how to fix it.\n")
+        return EXIT_OK
     try:
         rc = get_code(args.code)
     except KeyError:
@@ -182,8 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sseguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    scan = sub.add_parser("scan", help="scan Terraform, plans, state, CloudFormation and saved describe-stream output")
-    scan.add_argument("paths", nargs="+", metavar="PATH")
+    scan = sub.add_parser("scan", help="scan Terraform, plans, state, CloudFormation and saved describe-stream output",
+                          description="Judge every Kinesis stream declared in the files and folders named.",
+                          epilog=_SCAN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    scan.add_argument("paths", nargs="+", metavar="PATH",
+                      help="a folder (its Terraform root modules, and any templates, plan or state JSON and saved "
+                           "describe-stream output inside it), or one file: a .tf file (scanned alone), a plan or "
+                           "state JSON, a CloudFormation template, describe-stream output")
     scan.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="set a Terraform variable")
     scan.add_argument("--var-file", action="append", default=[], metavar="FILE", help="a .tfvars(.json) file")
     scan.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
@@ -196,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_aws(sub)
 
     explain = sub.add_parser("explain", help="what a reason code means and how to fix it")
-    explain.add_argument("code", metavar="CODE")
+    explain.add_argument("code", metavar="CODE", nargs="?",
+                         help="a reason code (KSSE011) or its name (key-region-mismatch); without it, every code")
     explain.set_defaults(func=_cmd_explain)
     cli_evidence.register(sub)
 

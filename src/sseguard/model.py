@@ -27,6 +27,13 @@ class Unknown:
 
 
 @dataclass(frozen=True)
+class Unreadable(Unknown):
+    """An ``Unknown`` the input holds but that cannot be read: a file not read, a declaration the tool (Terraform,
+    CloudFormation) rejects, an expression in error. Unlike a value merely not given, a key fact that is unreadable
+    never lets its key check be skipped: the stream is unknown."""
+
+
+@dataclass(frozen=True)
 class OutOfReach:
     """A key fact this source cannot know; the key check that needs it is skipped, with this reason."""
 
@@ -195,13 +202,29 @@ class Finding:
     notes: tuple[str, ...] = ()
 
 
+class ErrorKind(StrEnum):
+    """What an input error costs: see ``InputError``."""
+
+    UNREADABLE = "unreadable"
+    INCOMPLETE = "incomplete"
+    USAGE = "usage"
+
+
 @dataclass(frozen=True)
 class InputError:
-    """An input, or a part of one, that could not be read. The rest of the scan goes on."""
+    """An input, or a part of one, that could not be read. The rest of the scan goes on.
+
+    ``kind`` says what it costs: an input (or part) that could not be read, one that refers to something not
+    scanned (a module not on disk), or a command line the scan cannot honour (a value for an undeclared variable).
+    ``details`` lists what a grouped error stands for (every module call not on disk, say).
+    """
 
     location: str
     message: str
     line: int | None = None
+    kind: ErrorKind = ErrorKind.UNREADABLE
+    details: tuple[str, ...] = ()
+
 
 
 @dataclass(frozen=True)
@@ -219,9 +242,14 @@ class SourceResult:
     errors: list[InputError] = field(default_factory=list)
     # What the user should know about how the inputs were read, short of an error (a link not followed).
     notes: list[str] = field(default_factory=list)
+    # Names the inputs declare for values the command line can give: "var" (root module variables), "parameter"
+    # (template parameters). A --var or --parameter no input declares is a mistake in the command.
+    declared: dict[str, set[str]] = field(default_factory=dict)
 
     def extend(self, other: SourceResult) -> None:
         self.streams.extend(other.streams)
         self.inputs.extend(other.inputs)
         self.errors.extend(other.errors)
         self.notes.extend(other.notes)
+        for kind, names in other.declared.items():
+            self.declared.setdefault(kind, set()).update(names)

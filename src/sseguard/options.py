@@ -43,6 +43,8 @@ class ScanOptions:
         given, so a path reads as the user wrote it)."""
         full = os.path.abspath(path)
         prefix = self._base_prefix
+        if full + os.sep == prefix:
+            return "."
         shown = full[len(prefix):] if full.startswith(prefix) else full
         return printable(shown.replace(os.sep, "/"))
 

@@ -9,7 +9,8 @@ from functools import partial
 from pathlib import Path
 
 from sseguard.control import evaluate
-from sseguard.model import Finding, InputError, SourceResult, Stream
+from sseguard.files import read_regular
+from sseguard.model import ErrorKind, Finding, InputError, SourceResult, Stream
 from sseguard.options import ScanOptions, boundary_of, printable
 from sseguard.report.core import Report
 from sseguard.sources import file_sources, terraform
@@ -44,7 +45,9 @@ def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
     seen_dirs: set[str] = set()
     for path in paths:
         if not path.exists():
-            result.errors.append(InputError(printable(str(path)), "no such file or folder"))
+            # a path that is not there is a mistake in the command (a typo, a job run from the wrong folder)
+            why = "a broken or looping symbolic link" if path.is_symlink() else "no such file or folder"
+            result.errors.append(InputError(printable(str(path)), why, kind=ErrorKind.USAGE))
         elif path.is_dir():
             _discover(path, tf_dirs, data_files, seen_dirs, result, options)
         elif terraform.is_terraform_file(path):
@@ -57,7 +60,24 @@ def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
         result.extend(_guarded(partial(terraform.load_single_file, file, options), options.display_path(file)))
     for file, explicit in data_files.values():
         result.extend(_guarded(partial(_load_data_file, file, explicit, options), options.display_path(file)))
-    return Report(judge(result.streams, options), result.inputs, result.errors)
+    result.errors.extend(_undeclared_values(options, result))
+    named = tuple(options.display_path(p) for p in [*paths, *options.var_files] if p.is_file())
+    return Report(judge(result.streams, options), result.inputs, result.errors, notes=result.notes, named=named)
+
+
+def _undeclared_values(options: ScanOptions, result: SourceResult) -> list[InputError]:
+    """A --var no root module scanned declares, or a --parameter no template declares, is a mistake in the command
+    (Terraform and CloudFormation reject both): it would set nothing, and the user believes it did."""
+    errors = []
+    for option, given, kind, what in (("--var", options.variables, "var", "variable"),
+                                      ("--parameter", options.parameters, "parameter", "parameter")):
+        declared = result.declared.get(kind, set())
+        holder = "root module" if kind == "var" else "template"
+        for name in sorted(set(given) - declared):
+            errors.append(InputError(f"{option} {printable(name)}", f"no {holder} scanned declares the {what} "
+                                     f"{printable(name)!r}; a value for an undeclared {what} is rejected",
+                                     kind=ErrorKind.USAGE))
+    return errors
 
 
 def _unique_files(files: list[Path], module_dirs: set[str]) -> list[Path]:
@@ -133,19 +153,31 @@ def _may_follow(path: Path, options: ScanOptions, result: SourceResult) -> bool:
 
 
 def _load_data_file(path: Path, explicit: bool, options: ScanOptions) -> SourceResult:
+    """Read one data file through the first source that takes it.
+
+    A file no source takes is not an input. That is no error in a folder scan, where a folder holds all kinds of
+    data files (package.json, CI configs, API examples that mention a stream); named on the command line it is, so
+    the user hears that nothing was judged, and why when a source looked at it closely (``NotThisKind``).
+    """
+    from sseguard.sources import NotThisKind
+
     shown = options.display_path(path)
     try:
-        with path.open("rb") as fh:
-            head = fh.read(_HEAD_BYTES)
+        head = read_regular(path, _HEAD_BYTES)[:_HEAD_BYTES]  # a FIFO or device is refused before it is opened
     except OSError as err:
         return SourceResult(errors=[InputError(shown, f"cannot read: {err.strerror or err}")])
+    refusal: NotThisKind | None = None
     for source in file_sources():
         if source.sniff(path, head):
-            loaded: SourceResult = source.load(path, options)
+            try:
+                loaded: SourceResult = source.load(path, options)
+            except NotThisKind as err:
+                refusal = refusal or err
+                continue
             return loaded
     if not explicit:
-        # A data file of no kind sseguard reads is not an error in a folder scan (package.json, CI configs);
-        # named on the command line it is, so the user hears that nothing was judged.
         return SourceResult()
+    if refusal is not None:
+        return SourceResult(errors=[InputError(shown, refusal.message, refusal.line)])
     return SourceResult(errors=[InputError(shown, "not a Terraform, plan, state, CloudFormation or "
                                                   "describe-stream file")])

@@ -17,7 +17,7 @@ from sseguard import __version__
 from sseguard.control.mappings import mappings
 from sseguard.evidence import DB_ENV
 from sseguard.evidence.store import Appended, History
-from sseguard.report.core import Report
+from sseguard.report.core import Report, error_dict
 
 GIT_TIMEOUT = 5.0
 
@@ -83,7 +83,7 @@ def run_header(report: Report, findings: Sequence[Mapping[str, Any]], *, command
         "cwd": os.getcwd(),
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "summary": report.summary(),
-        "errors": [{"location": e.location, "line": e.line, "message": e.message} for e in report.errors],
+        "errors": [error_dict(e) for e in report.errors],
         "mappings": mappings(),
     }
 

@@ -11,7 +11,7 @@ from sseguard import __version__
 from sseguard.control.codes import CODES, CONTROL_ID, CONTROL_TITLE
 from sseguard.control.evaluate import evidence
 from sseguard.control.mappings import mappings
-from sseguard.model import Finding, InputError, OutOfReach, ScannedInput, Status, Unknown
+from sseguard.model import ErrorKind, Finding, InputError, OutOfReach, ScannedInput, Status, Unknown
 from sseguard.report.escape import bounded_evidence
 
 SCHEMA_ID = "sseguard/report/v1"
@@ -40,6 +40,11 @@ class Report:
     inputs: list[ScannedInput] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # How the inputs were read, short of an error (a folder link not followed, a file scanned alone).
+    notes: list[str] = field(default_factory=list)
+    # Files the command line named (paths, --var-file), as reports show them: one that cannot be read is a mistake
+    # in the command, not only an input error.
+    named: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     _finding_dicts: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
@@ -59,6 +64,23 @@ class Report:
                 out.append(f)
         return out
 
+    def exit_code(self, fail_on: str) -> int:
+        """The one rule for every input kind: 2 when the command cannot be honoured (a usage error, a named file
+        missing or unreadable) or when no input could be read without error (an empty folder, a folder of only
+        broken files); else 1 when a finding is at or above ``fail_on`` (an input error counting as an unknown
+        stream, since it may hide streams), else 0."""
+        if self.failed():
+            return 2
+        unread = bool(self.errors) and FAIL_ON_LEVELS.index(fail_on) >= FAIL_ON_LEVELS.index("unknown")
+        return 1 if self.at_or_above(fail_on) or unread else 0
+
+    def failed(self) -> bool:
+        """Whether the run could not do what it was asked (exit 2; see ``exit_code``)."""
+        unreadable = {e.location for e in self.errors if e.kind is ErrorKind.UNREADABLE}
+        if any(e.kind is ErrorKind.USAGE for e in self.errors) or unreadable.intersection(self.named):
+            return True
+        return not any(i.location not in unreadable for i in self.inputs)
+
     def finding_dicts(self) -> list[dict[str, Any]]:
         """Every finding as the JSON report holds it; computed once and shared by the formats and the history."""
         if self._finding_dicts is None or len(self._finding_dicts) != len(self.findings):
@@ -74,10 +96,23 @@ class Report:
             "inputs": [{"kind": i.kind.value, "location": i.location} for i in self.inputs],
             "summary": self.summary(),
             "findings": self.finding_dicts(),
-            "errors": [{"location": e.location, "line": e.line, "message": e.message} for e in self.errors],
+            "errors": [error_dict(e) for e in self.errors],
         }
+        if self.notes:
+            out["notes"] = list(self.notes)
         out.update(self.extra)
         return out
+
+
+def error_dict(error: InputError) -> dict[str, Any]:
+    """One input error as the JSON report (and the history) holds it; ``kind`` is left out for the common one,
+    an input that could not be read."""
+    out: dict[str, Any] = {"location": error.location, "line": error.line, "message": error.message}
+    if error.kind is not ErrorKind.UNREADABLE:
+        out["kind"] = error.kind.value
+    if error.details:
+        out["details"] = list(error.details)
+    return out
 
 
 def severity(finding: Finding) -> str:

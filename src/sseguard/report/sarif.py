@@ -192,10 +192,10 @@ def to_sarif(report: Report, options: RenderOptions | None = None) -> dict[str, 
     rules = [rule(rc) for rc in CODES.values()]
     rule_index = {rc.code: i for i, rc in enumerate(CODES.values())}
     when = report.generated_at.isoformat(timespec="seconds").replace("+00:00", "Z")
-    # A run that read no input at all failed (exit 2); one that met an unreadable file among others still ran to
-    # the end, and each such file is an error notification.
-    failed = bool(report.errors) and not report.inputs
-    exit_code = 2 if failed else (1 if report.at_or_above(opts.fail_on) else 0)
+    # A run that could not do what it was asked failed (exit 2); one that met an unreadable file among others still
+    # ran to the end, and each such file is an error notification.
+    failed = report.failed()
+    exit_code = report.exit_code(opts.fail_on)
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -211,7 +211,9 @@ def to_sarif(report: Report, options: RenderOptions | None = None) -> dict[str, 
                 "executionSuccessful": not failed,
                 "exitCode": exit_code,
                 "endTimeUtc": when,
-                "toolExecutionNotifications": [_notification(e) for e in report.errors],
+                "toolExecutionNotifications": [*(_notification(e) for e in report.errors),
+                                               *({"level": "note", "message": {"text": note},
+                                                  "descriptor": {"id": "input-note"}} for note in report.notes)],
             }
         ],
         "results": [r for f in report.findings for r in results(f, rule_index)],

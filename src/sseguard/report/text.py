@@ -50,6 +50,10 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
             where = f"{e.location}:{e.line}" if e.line else e.location
             lines.append(f"  {paint('error', _COLORS[Status.FAIL])} {text_safe(f'{where}: {e.message}')}")
         lines.append("")
+    if report.notes and not opts.quiet:
+        lines.append(paint("notes", _BOLD))
+        lines.extend(f"  {paint('note', _DIM)} {text_safe(note)}" for note in report.notes)
+        lines.append("")
     counts = report.summary()
     parts = [paint(f"{counts[s.value]} {s.value}", _COLORS[s]) for s in Status]
     lines.append(f"{counted(len(report.findings), 'stream')}: " + ", ".join(parts)

@@ -1,7 +1,14 @@
 """Source adapters: each turns one kind of input into the model. Nothing here judges a stream.
 
-A file source is a module with ``KIND``, ``sniff(path, head) -> bool`` (is this file mine? ``head`` is the first
+A file source is a module with ``KIND``, ``sniff(path, head) -> bool`` (may this file be mine? ``head`` is the first
 bytes) and ``load(path, options) -> SourceResult``. Terraform folders are handled by ``sources.terraform``.
+
+``sniff`` is a quick look at how a file opens. ``load`` makes the decision: a file that parses but does not have
+the source's shape raises ``NotThisKind``, and the scan then asks the next source; when none takes the file, it is
+not an input. Whether that is an error is the scan's decision, made in one place (``scan._load_data_file``): a file
+named on the command line is reported, a file met while walking a folder is not (a folder holds all kinds of JSON).
+A file that sniffs as the source's kind but cannot be parsed is always reported, with its streams found in its
+text, never dropped.
 """
 
 from __future__ import annotations
@@ -12,6 +19,16 @@ from typing import Protocol
 
 from sseguard.model import SourceKind, SourceResult
 from sseguard.options import ScanOptions
+
+
+class NotThisKind(Exception):
+    """Raised by a source's ``load`` for a file that parses but is not of its kind: the one-line reason and line,
+    reported only when the user named the file."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
 
 
 class FileSource(Protocol):

@@ -13,7 +13,7 @@ from pathlib import Path
 from sseguard.model import InputError, ScannedInput, SourceKind, SourceResult
 from sseguard.options import ScanOptions
 from sseguard.sources.cfn.adapter import adapt
-from sseguard.sources.cfn.load import load_template, looks_like_template
+from sseguard.sources.cfn.load import Template, load_template, looks_like_template
 from sseguard.sources.safe_load import LoadError
 from sseguard.sources.unreadable import unknown_streams
 
@@ -33,8 +33,16 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
     try:
         template = load_template(path)
     except LoadError as err:
-        return SourceResult(streams=unknown_streams(path, KIND, shown, err.message, _RESOLVE_UNREADABLE),
-                            errors=[InputError(shown, err.message, err.line)])
+        # Only its words are kept: the error's traceback and context hold the text and what was parsed of it,
+        # freed before the text is searched for streams.
+        why, line = err.message, err.line
+    else:
+        return _adapted(path, template, options, shown)
+    return SourceResult(streams=unknown_streams(path, KIND, shown, why, _RESOLVE_UNREADABLE),
+                        errors=[InputError(shown, why, line)])
+
+
+def _adapted(path: Path, template: Template, options: ScanOptions, shown: str) -> SourceResult:
     try:
         streams, errors = adapt(template, options, shown)
     except RecursionError:
@@ -48,4 +56,5 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
         return SourceResult(streams=unknown_streams(path, KIND, shown, why, "please report it; meanwhile scan the "
                                                     "deployed stream with sseguard aws"),
                             errors=[InputError(shown, why + "; please report it")])
-    return SourceResult(streams=streams, inputs=[ScannedInput(KIND, shown)], errors=errors)
+    return SourceResult(streams=streams, inputs=[ScannedInput(KIND, shown)], errors=errors,
+                        declared={"parameter": set(template.parameters)})

@@ -4,15 +4,29 @@ This is the evidence auditors are handed: the API's own answer for a live stream
 output (``{"StreamDescription": {...}}`` or ``{"StreamDescriptionSummary": {...}}``) or a JSON array of them.
 The stream is judged as a live one would be, with what the output says and nothing more: the key's state and policy
 are not in it, so those key checks cannot run, and a missing ``EncryptionType`` is unknown, never ``NONE``.
+
+Which files are describe-stream output, where many JSON files mention a ``StreamDescription`` (AWS SDK examples and
+models, recorded HTTP exchanges, test snapshots):
+
+- ``sniff``: the file opens as output. Its top-level object has a ``StreamDescription`` or
+  ``StreamDescriptionSummary`` key whose value is an object, or its top-level array has such an object among the
+  items in the first bytes read. The key nested deeper (an SDK example's ``"output"``, a template parameter) or
+  inside a string (a recorded response body) does not count.
+- ``load``, when the file parses: it is output when at least one of its outputs names a stream (a ``StreamName``
+  or ``StreamARN`` string); its other items are then errors. When none does, ``NotThisKind``: met in a folder the
+  file is not an input, named on the command line it is an error.
+- ``load``, when the file does not parse (invalid in the middle, cut short): its opening is the part of the shape
+  that can be recognised before the break, and it was recognised, so the file is reported wherever it was found,
+  with the streams whose ARNs its text shows reported unknown. Never silently dropped.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from sseguard.model import (
+    ErrorKind,
     InputError,
     Key,
     Location,
@@ -24,8 +38,9 @@ from sseguard.model import (
     Unknown,
 )
 from sseguard.options import ScanOptions
-from sseguard.sources.safe_load import LMap, LoadError, load_json, read_text
-from sseguard.sources.tfjson_common import json_start, literal_key, parse_arn
+from sseguard.sources import NotThisKind
+from sseguard.sources.safe_load import LMap, LoadError, load_json, read_text, top_level_keys
+from sseguard.sources.tfjson_common import literal_key, parse_arn
 from sseguard.sources.unreadable import unknown_streams
 
 # How to resolve a stream found in this kind of file when the file itself cannot be read.
@@ -35,7 +50,7 @@ KIND = SourceKind.AWS_DESCRIBE_STREAM
 RESOURCE_TYPE = "AWS::Kinesis::Stream"
 
 _WRAPPERS = ("StreamDescription", "StreamDescriptionSummary")
-_SNIFF = re.compile(rb'"StreamDescription(?:Summary)?"\s*:')
+_WRAPPER_KEYS = tuple(f'"{wrapper}"'.encode() for wrapper in _WRAPPERS)
 _NOT_IN_OUTPUT = ("saved describe-stream output does not include the key's state or policy; scan live with "
                   "sseguard aws")
 # The fields a verdict rests on, kept as evidence exactly as the API gave them.
@@ -43,19 +58,26 @@ _FACT_FIELDS = ("StreamName", "StreamARN", "StreamStatus", "EncryptionType", "Ke
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    """A JSON object (or array of them) whose output key is ``StreamDescription`` or ``StreamDescriptionSummary``."""
-    start = json_start(head)
-    return start[:1] in (b"{", b"[") and _SNIFF.search(start) is not None
+    """Whether the file opens as describe-stream output (the module docstring says what that is)."""
+    return any(key in _WRAPPER_KEYS and value == b"{" for key, value in top_level_keys(head, in_array=True))
 
 
 def load(path: Path, options: ScanOptions) -> SourceResult:
-    """Read saved describe-stream output and adapt each stream description in it."""
+    """Read saved describe-stream output and adapt each stream description in it; ``NotThisKind`` when the file
+    parses but names no stream in an output's shape."""
     shown = options.display_path(path)
     try:
         document = load_json(read_text(path))
     except LoadError as err:
-        return SourceResult(streams=unknown_streams(path, KIND, shown, err.message, _RESOLVE_UNREADABLE),
-                            errors=[InputError(shown, err.message, err.line)])
+        # Only its words are kept: the error's traceback and context hold the text, freed before it is searched.
+        why, line = err.message, err.line
+    else:
+        return _adapted(document, shown, options)
+    return SourceResult(streams=unknown_streams(path, KIND, shown, why, _RESOLVE_UNREADABLE),
+                        errors=[InputError(shown, why, line)])
+
+
+def _adapted(document: Any, shown: str, options: ScanOptions) -> SourceResult:
     outputs = document if isinstance(document, list) else [document]
     result = SourceResult()
     for position, output in enumerate(outputs):
@@ -64,15 +86,18 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
         if description is None:
             line = output.line if isinstance(output, LMap) else None
             result.errors.append(InputError(shown, f"{where}not describe-stream output: expected an object with "
-                                                   "StreamDescription or StreamDescriptionSummary", line))
+                                                   "StreamDescription or StreamDescriptionSummary", line,
+                                            ErrorKind.INCOMPLETE))
             continue
         stream = _stream(description, wrapper, shown, options)
         if isinstance(stream, str):
-            result.errors.append(InputError(shown, where + stream, description.line))
+            result.errors.append(InputError(shown, where + stream, description.line, ErrorKind.INCOMPLETE))
         else:
             result.streams.append(stream)
-    if result.streams:
-        result.inputs.append(ScannedInput(KIND, shown))
+    if not result.streams:
+        raise NotThisKind("not describe-stream output: no StreamDescription or StreamDescriptionSummary names a "
+                          "stream (StreamName or StreamARN)", result.errors[0].line if result.errors else None)
+    result.inputs.append(ScannedInput(KIND, shown))
     return result
 
 

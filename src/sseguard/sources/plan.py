@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sseguard.model import (
+    ErrorKind,
     InputError,
     Key,
     Location,
@@ -30,6 +31,8 @@ from sseguard.model import (
     Unknown,
 )
 from sseguard.options import ScanOptions
+from sseguard.sources import NotThisKind
+from sseguard.sources.tf_address import module_names
 from sseguard.sources.tfjson_common import (
     ALIAS_TYPE,
     KEY_TYPE,
@@ -48,7 +51,6 @@ from sseguard.sources.tfjson_common import (
     key_from_facts,
     literal_key,
     load_terraform_json,
-    module_names,
     parse_arn,
     text_or_none,
     walk_modules,
@@ -76,17 +78,26 @@ def sniff(path: Path, head: bytes) -> bool:
 
 
 def load(path: Path, options: ScanOptions) -> SourceResult:
-    """Read a plan JSON file and adapt each planned stream into the model."""
+    """Read a plan JSON file and adapt each planned stream into the model; ``NotThisKind`` when it parses but is not
+    a plan."""
     shown = options.display_path(path)
     try:
         text, plan = load_terraform_json(path, plan=True)
     except TerraformJsonError as err:
-        return SourceResult(streams=unknown_streams(path, KIND, shown, err.message, _RESOLVE_UNREADABLE),
-                            errors=[InputError(shown, err.message, err.line)])
+        # Only its words are kept: the error's traceback holds the text, freed before the text is searched.
+        why, line = err.message, err.line
+    else:
+        return _adapted(plan, text, shown, options)
+    return SourceResult(streams=unknown_streams(path, KIND, shown, why, _RESOLVE_UNREADABLE),
+                        errors=[InputError(shown, why, line)])
+
+
+def _adapted(plan: Any, text: str, shown: str, options: ScanOptions) -> SourceResult:
     if not isinstance(plan, dict) or "format_version" not in plan:
-        return SourceResult(errors=[InputError(shown, "not a Terraform plan: expected a JSON object with "
-                                                      "format_version (terraform show -json tfplan)")])
+        raise NotThisKind("not a Terraform plan: expected a JSON object with format_version (terraform show -json "
+                          "tfplan)")
     if not isinstance(plan.get("resource_changes", []), list):
+        # A plan, damaged: reported wherever it was found.
         return SourceResult(errors=[InputError(shown, "not a Terraform plan: resource_changes is not a list")])
     reader = _PlanReader(plan, text, shown, options)
     result = SourceResult(inputs=[ScannedInput(KIND, shown)])
@@ -164,7 +175,8 @@ class _PlanReader:
             if rc is None:
                 continue  # a resource of a type sseguard does not read, dropped while parsing
             if not isinstance(rc, dict) or not isinstance(rc.get("address"), str):
-                self.errors.append(InputError(self.shown, f"resource_changes[{i}] is not a resource change"))
+                self.errors.append(InputError(self.shown, f"resource_changes[{i}] is not a resource change",
+                                              kind=ErrorKind.INCOMPLETE))
                 continue
             change = as_dict(rc.get("change"))
             actions = tuple(a for a in as_list(change.get("actions")) if isinstance(a, str))
@@ -371,7 +383,7 @@ class _PlanReader:
             except (TypeError, ValueError, AttributeError, KeyError) as err:
                 # A shape no Terraform writes: an error for the input, an unknown for the stream, and the scan goes on.
                 why = f"cannot read {planned.address}: {err}"
-                self.errors.append(InputError(self.shown, why, line))
+                self.errors.append(InputError(self.shown, why, line, ErrorKind.INCOMPLETE))
                 out.append(Stream(planned.address, STREAM_TYPE, Location(KIND, self.shown, line),
                                   Unknown(why, _RESOLVE_UNREADABLE)))
         return out

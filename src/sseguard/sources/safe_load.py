@@ -8,6 +8,8 @@ Shared by the sources that read data files. What "safe" means here:
   names are accepted, anything else is an error;
 - YAML aliases are counted and their expansion is bounded (no billion laughs), recursive aliases are refused;
 - nesting depth is bounded, duplicate keys are refused (a later value silently winning hides what is deployed);
+- a number Python cannot hold as written is refused, never rounded: an integer of more than
+  ``sys.get_int_max_str_digits()`` digits (4,300), or a number beyond a 64-bit float (``1e400`` would be ``inf``);
 - every problem is one ``LoadError`` with a one-line message and the line it is at, never a traceback.
 
 Values come back as plain Python values, with mappings as ``LMap`` (a ``dict`` that knows its lines) and sequences
@@ -17,8 +19,10 @@ as ``LList`` (a ``list`` that knows its lines).
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +40,17 @@ _scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstri
 
 _CORE = "tag:yaml.org,2002:"
 _WS = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
+# ASCII digits only: in a str pattern \d would also take other scripts' digits, which JSON does not allow.
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+# The stdlib scanner's messages end in " at", for a position its exception gives apart.
+_STRING_ERRORS = {"Unterminated string starting at": "a string is not closed",
+                  "Invalid control character at": "a control character (a line break?) inside a string"}
+# Sniffing JSON bytes: a string (read possessively, so a long one costs no backtracking memory) or a structural byte.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[{}\[\]:]')
+_BYTES_WS = re.compile(rb"[ \t\n\r]*")
+# A JSON string (skipped whole, so digits inside it are not taken for numbers) or a number. Possessive: a long string
+# costs no backtracking memory.
+_STRING_OR_NUMBER = re.compile(r'"(?:[^"\\]++|\\.)*+"|(-?(?:0|[1-9][0-9]*+)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)')
 
 
 class LoadError(Exception):
@@ -46,6 +60,10 @@ class LoadError(Exception):
         super().__init__(message)
         self.message = " ".join(message.split())
         self.line = line
+
+
+class _NumberError(LoadError):
+    """A JSON text that parsed up to a number too large to read: JSON it is, so it is not tried as YAML."""
 
 
 class LMap(dict[str, Any]):
@@ -107,6 +125,30 @@ def decode(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
+def top_level_keys(data: bytes, *, in_array: bool = False) -> Iterator[tuple[bytes, bytes]]:
+    """The keys of a JSON text's top-level object (with ``in_array``, also of the objects that are items of a
+    top-level array), as far as ``data`` goes: each key with its quotes, and the first byte of its value (``b""``
+    when the data ends first). For sniffing a file by its first bytes: nothing is decoded or built, and strings are
+    skipped whole, so a key nested deeper or a word inside a string is not taken for one.
+    """
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    open_containers: list[bytes] = []
+    previous = b""
+    for m in _JSON_TOKEN.finditer(data):
+        token = m.group()
+        if token in (b"{", b"["):
+            open_containers.append(token)
+        elif token in (b"}", b"]"):
+            if len(open_containers) <= 1:
+                return  # the top-level value is closed (or the text is not JSON)
+            open_containers.pop()
+        elif token == b":" and previous.startswith(b'"') and (
+                open_containers == [b"{"] or (in_array and open_containers == [b"[", b"{"])):
+            value = _BYTES_WS.match(data, m.end()).end()  # type: ignore[union-attr]
+            yield previous, data[value:value + 1]
+        previous = token
+
+
 def looks_like_json(text: str) -> bool:
     """True when the first non-blank character opens a JSON object or array."""
     stripped = text.lstrip(" \t\r\n")
@@ -122,15 +164,97 @@ def load_data(text: str, *, tags: Mapping[str, TagHandler] | None = None) -> Any
     if looks_like_json(text):
         try:
             return load_json(text)
+        except _NumberError:
+            raise
         except LoadError as json_error:
-            try:
-                return load_yaml(text, tags=tags)
-            except LoadError:
-                raise json_error from None
+            problem = json_error.with_traceback(None)  # its frames hold what was parsed before the error
+        try:
+            return load_yaml(text, tags=tags)
+        except LoadError:
+            raise problem from None
     return load_yaml(text, tags=tags)
 
 
 # --- JSON ---------------------------------------------------------------------------------------------------------
+
+
+def _json_number(literal: str) -> int | float:
+    """The value of a JSON number literal; ``ValueError`` with a one-line reason when Python cannot hold it as
+    written (the rules in the module docstring)."""
+    if "." in literal or "e" in literal or "E" in literal:
+        return _json_float(literal)
+    return _json_int(literal)
+
+
+def _json_int(literal: str) -> int:
+    try:
+        return int(literal)
+    except ValueError:
+        raise ValueError(_too_many_digits(literal)) from None
+
+
+def _json_float(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(_too_large(literal))
+    return value
+
+
+def _too_many_digits(literal: str) -> str:
+    return (f"a number of {len(literal.lstrip('+-'))} digits is too long to read (the limit is "
+            f"{sys.get_int_max_str_digits()} digits)")
+
+
+def _too_large(literal: str) -> str:
+    # Beyond a 64-bit float Python gives inf: a different number would be judged than the one written.
+    shown = literal if len(literal) <= 24 else f"{literal[:12]}... ({len(literal)} characters)"
+    return f"number {shown} is too large to read (beyond 1.8e308)"
+
+
+def json_decoder(object_hook: Callable[[dict[str, Any]], Any] | None = None,
+                 object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None) -> json.JSONDecoder:
+    """The stdlib's (C-accelerated) decoder with this module's number rules; an unreadable number raises a plain
+    ``ValueError`` (not ``JSONDecodeError``), which ``loads`` turns into a located ``LoadError``."""
+    return json.JSONDecoder(object_hook=object_hook, object_pairs_hook=object_pairs_hook, parse_float=_json_float)
+
+
+def loads(text: str, *, object_hook: Callable[[dict[str, Any]], Any] | None = None,
+          object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None) -> Any:
+    """Parse JSON text into plain values as fast as ``json.loads``, with this module's number rules.
+
+    For readers that keep no lines per value (Terraform JSON, ``.tf.json``). Every problem is one ``LoadError``
+    with its line, ``invalid JSON: <reason> (column N)``, the reason being a syntax error or a number too large to
+    read; or ``invalid JSON: nested too deeply`` with no line.
+    """
+    try:
+        return json_decoder(object_hook, object_pairs_hook).decode(text)
+    except json.JSONDecodeError as err:
+        problem = LoadError(f"invalid JSON: {err.msg} (column {err.colno})", err.lineno)
+    except ValueError:
+        problem = _number_error(text)
+    except RecursionError:
+        problem = LoadError("invalid JSON: nested too deeply")
+    # Raised here, outside the handler, so the error does not keep the decoder's exception (and the whole text it
+    # holds) alive while the caller recovers what it can from the file.
+    raise problem
+
+
+def _number_error(text: str) -> LoadError:
+    """The error for the first number in ``text`` that this module's rules refuse, with its line.
+
+    Called after the stdlib decoder raised for a number, which it does without saying where: the text before that
+    number parsed, so its strings and numbers are found by one pass of a tokenizer that skips strings whole.
+    """
+    for m in _STRING_OR_NUMBER.finditer(text):
+        literal = m.group(1)
+        if literal is None:
+            continue
+        try:
+            _json_number(literal)
+        except ValueError as err:
+            column = m.start() - text.rfind("\n", 0, m.start())
+            return LoadError(f"invalid JSON: {err} (column {column})", text.count("\n", 0, m.start()) + 1)
+    return LoadError("invalid JSON: a number that cannot be read")
 
 
 def load_json(text: str) -> Any:
@@ -185,17 +309,20 @@ class _JsonParser:
                 return result
         m = _NUMBER.match(text, pos)
         if m:
+            try:
+                number = _json_number(m.group())
+            except ValueError as err:
+                raise _NumberError(f"invalid JSON: {err}", self.line) from None
             self.pos = m.end()
-            if m.group(1) or m.group(2):
-                return float(m.group())
-            return int(m.group())
+            return number
         raise self.fail("expected a value")
 
     def string(self) -> str:
         try:
             value, end = _scanstring(self.text, self.pos + 1, True)
         except json.JSONDecodeError as err:
-            raise LoadError(f"invalid JSON: {err.msg}", self.line) from None
+            reason = _STRING_ERRORS.get(err.msg, err.msg.removesuffix(" at"))
+            raise LoadError(f"invalid JSON: {reason}", self.line) from None
         self.pos = end
         return value
 
@@ -258,6 +385,10 @@ class _JsonParser:
 def load_yaml(text: str, *, tags: Mapping[str, TagHandler] | None = None) -> Any:
     """Parse one YAML document keeping lines. Only core scalar tags and the local ``tags`` given are accepted."""
     try:
+        # Syntax first: the parser alone is several times faster than composing nodes and keeps nothing, so a broken
+        # file (or broken JSON tried as YAML) is refused before anything is built.
+        for _ in yaml.parse(text, Loader=_Loader):
+            pass
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -371,9 +502,15 @@ class _YamlBuilder:
         if tag == _CORE + "bool":
             return self.scalars.construct_yaml_bool(node)
         if tag == _CORE + "int":
-            return self.scalars.construct_yaml_int(node)
+            try:
+                return self.scalars.construct_yaml_int(node)
+            except ValueError:  # more digits than Python converts
+                raise LoadError(f"invalid YAML: {_too_many_digits(node.value)}", node.start_mark.line + 1) from None
         if tag == _CORE + "float":
-            return self.scalars.construct_yaml_float(node)
+            value = self.scalars.construct_yaml_float(node)
+            if math.isinf(value) and "inf" not in node.value.lower():
+                raise LoadError(f"invalid YAML: {_too_large(node.value)}", node.start_mark.line + 1)
+            return value
         raise LoadError(f"unsupported YAML tag {_shown_tag(tag)}", node.start_mark.line + 1)
 
     def sequence(self, node: yaml.SequenceNode, depth: int) -> LList:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sseguard.model import (
+    ErrorKind,
     InputError,
     Key,
     Location,
@@ -25,6 +26,7 @@ from sseguard.model import (
     Unknown,
 )
 from sseguard.options import ScanOptions
+from sseguard.sources import NotThisKind
 from sseguard.sources import plan as plan_source
 from sseguard.sources.tfjson_common import (
     ALIAS_TYPE,
@@ -80,22 +82,32 @@ class _Resource:
 
 
 def load(path: Path, options: ScanOptions) -> SourceResult:
-    """Read a state file and adapt every stream in it into the model."""
+    """Read a state file and adapt every stream in it into the model; ``NotThisKind`` when it parses but is not a
+    state."""
     shown = options.display_path(path)
     try:
         text, state = load_terraform_json(path)
     except TerraformJsonError as err:
-        return SourceResult(streams=unknown_streams(path, KIND, shown, err.message, _RESOLVE_UNREADABLE),
-                            errors=[InputError(shown, err.message, err.line)])
+        # Only its words are kept: the error's traceback holds the text, freed before the text is searched.
+        why, line = err.message, err.line
+    else:
+        return _adapted(state, text, shown, options)
+    return SourceResult(streams=unknown_streams(path, KIND, shown, why, _RESOLVE_UNREADABLE),
+                        errors=[InputError(shown, why, line)])
+
+
+def _adapted(state: Any, text: str, shown: str, options: ScanOptions) -> SourceResult:
     if not isinstance(state, dict):
-        return SourceResult(errors=[InputError(shown, "not a Terraform state: expected a JSON object")])
+        raise NotThisKind("not a Terraform state: expected a JSON object")
     if "values" in state or "format_version" in state:
         resources = _show_json_resources(state, text)
     elif state.get("version") == 4 and isinstance(state.get("resources"), list):
         resources = _raw_resources(state, text)
     else:
-        return SourceResult(errors=[InputError(shown, "not a Terraform state: expected terraform show -json "
-                                                      "output or a version 4 terraform.tfstate")])
+        why = "not a Terraform state: expected terraform show -json output or a version 4 terraform.tfstate"
+        if state.get("version") == 4:
+            return SourceResult(errors=[InputError(shown, why)])  # a raw state, damaged: reported wherever found
+        raise NotThisKind(why)
     result = SourceResult(inputs=[ScannedInput(KIND, shown)])
     index = _key_index(resources)
     for res in resources:
@@ -105,7 +117,7 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
             except (TypeError, ValueError, AttributeError, KeyError) as err:
                 # A shape no Terraform writes: an error for the input, an unknown for the stream, and the scan goes on.
                 why = f"cannot read {res.address}: {err}"
-                result.errors.append(InputError(shown, why, res.line))
+                result.errors.append(InputError(shown, why, res.line, ErrorKind.INCOMPLETE))
                 result.streams.append(Stream(res.address, STREAM_TYPE, Location(KIND, shown, res.line),
                                              Unknown(why, _RESOLVE_UNREADABLE)))
     return result

@@ -18,7 +18,7 @@ from typing import Any
 from sseguard.control.evaluate import is_aws_managed_alias
 from sseguard.keypolicy import PolicyError, default_key_policy, parse_policy
 from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Unknown
-from sseguard.sources.safe_load import LoadError, decode
+from sseguard.sources.safe_load import LoadError, decode, json_decoder, loads
 
 MAX_JSON_BYTES = 512 * 1024 * 1024
 STREAM_TYPE = "aws_kinesis_stream"
@@ -31,7 +31,6 @@ _SCAN_CHUNK = 1 << 20
 _ARN = re.compile(
     r"^arn:(?P<partition>aws[\w-]*):(?P<service>[\w-]+):(?P<region>[\w-]*):(?P<account>\d*):(?P<resource>.+)$"
 )
-_MODULE_STEP = re.compile(r'module\.(?P<name>[A-Za-z_][\w-]*)(?P<index>\[(?:\d+|"(?:[^"\\]|\\.)*")\])?')
 
 
 _REGION_NOT_KNOWN = OutOfReach("the key's region is not known")
@@ -146,8 +145,8 @@ def load_terraform_json(path: Path, max_bytes: int = MAX_JSON_BYTES, *, plan: bo
     """Read and parse a Terraform JSON file, keeping only stream, key and alias resources (others become None).
 
     With ``plan``, the top-level sections a plan reader never uses (``PLAN_SKIPPED``) are jumped over rather than
-    parsed when the file is laid out as Terraform writes it. Returns the text too (for line numbers). Raises
-    ``TerraformJsonError`` with a one-line message.
+    parsed when the file is laid out as Terraform writes it. Numbers follow ``safe_load``'s rules. Returns the text
+    too (for line numbers). Raises ``TerraformJsonError`` with a one-line message.
     """
     try:
         size = path.stat().st_size
@@ -170,19 +169,20 @@ def load_terraform_json(path: Path, max_bytes: int = MAX_JSON_BYTES, *, plan: bo
         value: Any = None
         if plan:
             try:
-                value = _parse_skipping(text, json.JSONDecoder(object_hook=_prune), PLAN_KEYS, PLAN_SKIPPED)
-            except (json.JSONDecodeError, RecursionError):
+                value = _parse_skipping(text, json_decoder(_prune), PLAN_KEYS, PLAN_SKIPPED)
+            except (ValueError, RecursionError):
                 value = None  # the full parse below reports the error where it is
         if value is None:
-            value = json.loads(text, object_hook=_prune)
-    except json.JSONDecodeError as err:
-        raise TerraformJsonError(f"invalid JSON: {err.msg} (column {err.colno})", err.lineno) from None
-    except RecursionError:
-        raise TerraformJsonError("invalid JSON: nested too deeply") from None
+            value = loads(text, object_hook=_prune)
+    except LoadError as err:
+        problem = TerraformJsonError(err.message, err.line)
+    else:
+        return text, value
     finally:
         if collecting:
             gc.enable()
-    return text, value
+    # Raised outside the handler, so nothing of the failed parse is kept alive while the caller recovers streams.
+    raise problem
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -266,14 +266,6 @@ def resource_address(module: str | None, rtype: str, name: str, index: Any = Non
     """A Terraform resource instance address: ``module.a["x"].aws_kinesis_stream.s[0]``."""
     local = f"{'data.' if mode == 'data' else ''}{rtype}.{name}{index_suffix(index)}"
     return f"{module}.{local}" if module else local
-
-
-def module_names(module_address: str | None) -> tuple[str, ...]:
-    """The module call names of a module instance address, without instance keys: ``module.a["x"].module.b``
-    gives ``("a", "b")``."""
-    if not module_address:
-        return ()
-    return tuple(m.group("name") for m in _MODULE_STEP.finditer(module_address))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sseguard.model import InputError, Location, OutOfReach, SourceKind, Stream, Unknown
+from sseguard.model import ErrorKind, InputError, Location, OutOfReach, SourceKind, Stream, Unknown
 from sseguard.options import ScanOptions
 from sseguard.sources.cfn import suppress
 from sseguard.sources.cfn.intrinsics import Resolver
@@ -20,7 +20,7 @@ STREAM_TYPE = "AWS::Kinesis::Stream"
 def adapt(template: Template, options: ScanOptions, shown: str) -> tuple[list[Stream], list[InputError]]:
     """The streams a template declares (a stream whose condition is false is not created), and input errors."""
     resolver = Resolver(template, options)
-    errors: list[InputError] = []
+    errors: list[InputError] = list(_disallowed_parameters(template, options, shown))
     finder = KeyFinder(resolver, options.region, shown, errors)
     streams: list[Stream] = []
     resources = template.resources
@@ -29,15 +29,17 @@ def adapt(template: Template, options: ScanOptions, shown: str) -> tuple[list[St
         if logical.startswith("Fn::ForEach::"):
             if STREAM_TYPE in repr(resource):
                 errors.append(InputError(shown, f"{logical} (Fn::ForEach of AWS::LanguageExtensions) is not "
-                                                "expanded: the streams it creates are not judged", line))
+                                                "expanded: the streams it creates are not judged", line,
+                                         ErrorKind.INCOMPLETE))
             continue
         if not isinstance(resource, Mapping):
-            errors.append(InputError(shown, f"resource {logical} is not a mapping", line))
+            errors.append(InputError(shown, f"resource {logical} is not a mapping", line, ErrorKind.INCOMPLETE))
             continue
         rtype = resource.get("Type")
         if not isinstance(rtype, str):
             # CloudFormation refuses such a template, so nothing is deployed from it; said, not skipped silently.
-            errors.append(InputError(shown, f"resource {logical}: Type is {rtype!r}, not a resource type name", line))
+            errors.append(InputError(shown, f"resource {logical}: Type is {rtype!r}, not a resource type name", line,
+                                     ErrorKind.INCOMPLETE))
             continue
         if rtype != STREAM_TYPE:
             continue
@@ -45,6 +47,21 @@ def adapt(template: Template, options: ScanOptions, shown: str) -> tuple[list[St
         if stream is not None:
             streams.append(stream)
     return streams, errors
+
+
+def _disallowed_parameters(template: Template, options: ScanOptions, shown: str) -> list[InputError]:
+    """A --parameter value outside the parameter's AllowedValues: CloudFormation refuses to deploy it, so judging
+    the template with it would judge a stack that cannot exist."""
+    errors = []
+    for name, value in sorted(options.parameters.items()):
+        spec = template.parameters.get(name)
+        allowed = spec.get("AllowedValues") if isinstance(spec, Mapping) else None
+        if isinstance(allowed, list) and value not in [str(a) for a in allowed]:
+            listed = ", ".join(str(a) for a in allowed)
+            errors.append(InputError(f"--parameter {name}", f"{value!r} is not one of the AllowedValues of parameter "
+                                     f"{name} in {shown} ({listed}); CloudFormation would reject it",
+                                     kind=ErrorKind.USAGE))
+    return errors
 
 
 def _stream(logical: str, resource: Mapping[str, Any], line: int | None, resolver: Resolver, finder: KeyFinder,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sseguard import keypolicy
-from sseguard.model import InputError, Key, KeyManager, KeyState, OutOfReach, Unknown
+from sseguard.model import ErrorKind, InputError, Key, KeyManager, KeyState, OutOfReach, Unknown
 from sseguard.sources.cfn.intrinsics import Resolver
 from sseguard.sources.cfn.values import NO_VALUE, Choice, Deferred, over, settle
 from sseguard.sources.safe_load import LMap
@@ -165,7 +165,7 @@ class KeyFinder:
                 document = keypolicy.parse_policy(document)
             except keypolicy.PolicyError as err:
                 line = props.key_lines.get("KeyPolicy") if isinstance(props, LMap) else None
-                self.errors.append(InputError(self.path, f"KeyPolicy of {logical}: {err}", line))
+                self.errors.append(InputError(self.path, f"KeyPolicy of {logical}: {err}", line, ErrorKind.INCOMPLETE))
                 return OutOfReach(f"the policy of key {logical} cannot be read: {err}"), None
         if not isinstance(document, dict):
             return OutOfReach(f"the policy of key {logical} is {type(document).__name__}, not a mapping"), None

@@ -1,13 +1,18 @@
-"""Loading a CloudFormation template: JSON or YAML with the short-form tags, each section checked for shape."""
+"""Loading a CloudFormation template: JSON or YAML with the short-form tags, each section checked for shape.
+
+A top-level key that is not a section CloudFormation knows is an error at its line, as CloudFormation refuses the
+template: a misspelled ``Resources`` (``Resource:``, ``resources:``) never reads as a template without streams.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sseguard.sources.safe_load import LMap, LoadError, load_data, read_text
+from sseguard.sources.safe_load import LMap, LoadError, load_data, read_text, top_level_keys
 
 _SHORT_FORMS = {
     "!Ref": "Ref",
@@ -20,8 +25,10 @@ _SHORT_FORMS = {
 }
 
 _YAML_TOP_KEY = re.compile(rb"^[\"']?(?:AWSTemplateFormatVersion|Resources)[\"']?[ \t]*:", re.MULTILINE)
-_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
 _MARKER_KEYS = (b'"AWSTemplateFormatVersion"', b'"Resources"')
+# The top-level sections CloudFormation accepts; SAM's Globals too when a Transform is there to expand it.
+_SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings", "Conditions",
+             "Transform", "Resources", "Outputs", "Hooks")
 # How much of a file sniffing may read when the first bytes do not tell.
 _SNIFF_BYTES = 1024 * 1024
 _SUFFIXES = (".template", ".yaml", ".yml", ".json")
@@ -76,21 +83,9 @@ def looks_like_template(path: Path, head: bytes) -> bool:
 
 def _has_marker(data: bytes) -> bool:
     data = data.removeprefix(b"\xef\xbb\xbf")
-    stripped = data.lstrip(b" \t\r\n")
-    if not stripped.startswith(b"{"):
+    if not data.lstrip(b" \t\r\n").startswith(b"{"):
         return bool(_YAML_TOP_KEY.search(data))
-    depth = 0
-    previous = b""
-    for m in _JSON_TOKEN.finditer(stripped):
-        token = m.group()
-        if token in (b"{", b"["):
-            depth += 1
-        elif token in (b"}", b"]"):
-            depth -= 1
-        elif token == b":" and depth == 1 and previous in _MARKER_KEYS:
-            return True
-        previous = token
-    return False
+    return any(key in _MARKER_KEYS for key, _ in top_level_keys(data))
 
 
 def load_template(path: Path) -> Template:
@@ -108,8 +103,19 @@ def load_template(path: Path) -> Template:
         sections[name] = value
     if "Resources" not in body and "AWSTemplateFormatVersion" not in body:
         raise LoadError("not a CloudFormation template: no Resources section", 1)
+    for key in body:
+        if key not in _SECTIONS and not (key == "Globals" and "Transform" in body):
+            raise LoadError(_unknown_section(key), body.key_lines.get(key))
     return Template(body, sections["Parameters"], sections["Mappings"], sections["Conditions"],
                     sections["Resources"])
+
+
+def _unknown_section(key: str) -> str:
+    """Why a top-level key fails the template: CloudFormation refuses a section it does not know, so a misspelled
+    ``Resources`` is a broken template, never an empty one."""
+    near = [s for s in _SECTIONS if s.lower() == key.lower()] or difflib.get_close_matches(key, _SECTIONS, n=1)
+    hint = f"did you mean {near[0]}?" if near else f"the sections are {', '.join(_SECTIONS)}"
+    return f"unknown top-level section {key!r} ({hint}); CloudFormation rejects the template"
 
 
 def _kind(value: object) -> str:
