@@ -62,7 +62,7 @@ def test_a_module_calling_its_own_folder_is_reported_once(run: ScanRun) -> None:
     assert [a for a in run.addresses() if a.startswith("module.")] == ["module.loop.aws_kinesis_stream.in_loop"]
     assert run.verdict("module.loop.aws_kinesis_stream.in_loop") == ("pass", "KSSE000", [], "loop/main.tf", 5)
     assert run.errors == [{
-        "location": "loop/main.tf", "line": 1,
+        "location": "loop/main.tf", "line": 1, "kind": "incomplete",
         "message": "module.again not scanned: module.again calls loop, which is already on its call path (a module "
                    "cycle) (break the cycle of module sources)",
     }]

@@ -73,10 +73,13 @@ def test_a_registry_module_not_on_disk_is_an_error_and_its_values_unknown(run: S
         "kms_key_id = module.registry.key_arn: module.registry.key_arn: module.registry (source "
         "'terraform-aws-modules/kms/aws') is not on disk; to resolve: run terraform init so .terraform/modules "
         "holds it")
+    # one error for the root module, however many calls are missing (a monorepo without terraform init has
+    # hundreds), with every call in its details
     assert run.errors == [{
-        "location": "main.tf", "line": 32,
-        "message": "module.registry not scanned: module.registry (source 'terraform-aws-modules/kms/aws') is not on "
-                   "disk (run terraform init so .terraform/modules holds it)",
+        "location": ".", "line": None, "kind": "incomplete",
+        "message": "1 module call from a registry or repository is not on disk (registry): streams declared inside it "
+                   "were not seen (run terraform init in .)",
+        "details": ["main.tf:32: module.registry (source 'terraform-aws-modules/kms/aws') is not on disk"],
     }]
 
 
@@ -90,7 +93,9 @@ def test_downloaded_modules_from_modules_json() -> None:
     assert run.verdict("aws_kinesis_stream.from_missing") == ("unknown", "KSSE020", [], "main.tf", 11)
     assert "module.missing (source 'git::https://example.com/org/missing.git?ref=v1') is not on disk" in (
         run.finding("aws_kinesis_stream.from_missing")["message"])
-    assert run.error_lines() == [("main.tf", 7)]
+    assert run.error_lines() == [(".", None)]
+    assert run.errors[0]["details"] == [
+        "main.tf:7: module.missing (source 'git::https://example.com/org/missing.git?ref=v1') is not on disk"]
     assert run.addresses() == ["aws_kinesis_stream.from_missing", "module.kinesis.aws_kinesis_stream.this"]
 
 

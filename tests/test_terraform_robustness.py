@@ -87,7 +87,7 @@ def test_a_stream_swallowed_by_an_unclosed_block_is_unknown_never_missing() -> N
 def test_invalid_tf_json_is_an_error_with_its_line_and_the_other_file_is_judged() -> None:
     run = scan(ROBUST / "json_broken")
     assert run.errors == [{"location": "streams.tf.json", "line": 6,
-                           "message": "invalid JSON: Expecting property name enclosed in double quotes"}]
+                           "message": "invalid JSON: Expecting property name enclosed in double quotes (column 7)"}]
     assert run.verdict("aws_kinesis_stream.json_good") == ("pass", "KSSE000", [], "main.tf.json", 4)
     assert run.exit_code == 0
 
@@ -111,8 +111,10 @@ def test_binary_and_non_utf8_files(tmp_path: Path) -> None:
         "latin1.tf": b'# caf\xe9\nresource "aws_kinesis_stream" "latin" {\n  name = "caf\xe9"\n}\n',
     })
     run = scan(tmp_path)
-    # a stream declared in a file that is text but cannot be read is unknown, never missing
-    assert run.addresses() == ["aws_kinesis_stream.good", "aws_kinesis_stream.latin"]
+    # a stream declared in a file that cannot be read is unknown, never missing: one NUL byte in a configuration
+    # file does not make the rest of it something else
+    assert run.addresses() == ["aws_kinesis_stream.bin", "aws_kinesis_stream.good", "aws_kinesis_stream.latin"]
+    assert run.verdict("aws_kinesis_stream.bin") == ("unknown", "KSSE020", [], "binary.tf", 1)
     assert run.verdict("aws_kinesis_stream.good") == ("pass", "KSSE000", [], "main.tf", 1)
     assert run.verdict("aws_kinesis_stream.latin") == ("unknown", "KSSE020", [], "latin1.tf", 2)
     assert run.errors == [

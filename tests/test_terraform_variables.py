@@ -120,7 +120,7 @@ def test_a_variables_file_that_cannot_be_read_leaves_its_values_unknown() -> Non
     assert run.errors == [
         {"location": "terraform.tfvars", "line": 2, "message": "syntax error in variables file"},
         {"location": "broken.auto.tfvars.json", "line": 3,
-         "message": "invalid JSON: Expecting property name enclosed in double quotes"},
+         "message": "invalid JSON: Expecting property name enclosed in double quotes (column 1)"},
     ]
     # the line that could be read still counts, and --var still wins over the broken files
     fixed = scan(broken, args=["--var", "enc=KMS", "--var", "mode=NONE"])

@@ -18,6 +18,8 @@ from typing import Any, cast
 import tree_sitter
 import tree_sitter_hcl
 
+from sseguard.sources.safe_load import LoadError, loads
+
 _LANGUAGE = tree_sitter.Language(tree_sitter_hcl.language())
 _PARSER = tree_sitter.Parser(_LANGUAGE)
 
@@ -163,6 +165,8 @@ class Block:
     _segments_read: bool = False
     _attrs: dict[str, Attribute | None] | None = field(default=None, repr=False)
     _problem: str | object | None = _UNCHECKED
+    # A block the splitter found left open (its closing brace missing): it is read from its own bytes only.
+    _unclosed: bool = False
 
     @property
     def problem(self) -> str | None:
@@ -175,7 +179,7 @@ class Block:
     @property
     def has_error(self) -> bool:
         if self._chunk is not None and self._node is None and self._body is None and self._segments is not None:
-            return self._has_error
+            return self._has_error or self._unclosed
         self._ensure_node()
         return self._has_error
 
@@ -189,6 +193,15 @@ class Block:
         node = _only_block(root)
         if node is not None and not root.has_error:
             self._node, self._src, self._offset = node, src, self.line - 1
+            return
+        if self._unclosed:
+            # what can be read of a block left open, from its own bytes: the rest of the file is not its business
+            self._has_error = True
+            recovered = next((n for n in _walk(root) if n.type == "block"), None)
+            if recovered is not None:
+                self._node, self._src, self._offset = recovered, src, self.line - 1
+            else:
+                self._body = Body()
             return
         # the block does not stand alone (the splitter was misled): take it from the whole file's tree
         full = self.file.tree.root_node
@@ -413,7 +426,18 @@ _LABEL_TEXT = re.compile(r'"([^"]*)"|([A-Za-z_][\w-]*)')
 _GAP = re.compile(rb"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*)*")
 
 
-def _split(file: SourceFile) -> list[Block] | None:
+def _walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    stack = [node]
+    while stack:
+        here = stack.pop()
+        yield here
+        stack.extend(reversed(here.children))
+
+
+def _split(file: SourceFile) -> tuple[list[Block], int | None] | None:
+    """The top-level blocks of a formatted file, found without parsing, and the line of the first block left open
+    (its closing brace missing: Terraform's "Unclosed configuration block" is reported at its header). None when
+    the layout cannot be accounted for (the whole file is then parsed)."""
     data = file.data
     blocks: list[Block] = []
     start = -1  # byte offset of the open block's header, -1 outside blocks
@@ -421,9 +445,17 @@ def _split(file: SourceFile) -> list[Block] | None:
     pos = 0  # end of the last block
     line = 1
     counted = 0
+    unclosed: int | None = None
     for m in _COLUMN0.finditer(data):
         if start >= 0 and m.lastgroup == "head":
-            return None  # a header inside a block: a brace is missing, or a heredoc holds one; parse it all
+            if b"<<" in data[start:m.start()]:
+                return None  # a heredoc may hold text that looks like a header: parse it all
+            # a header inside a block: the block above was left open; it ends where this one starts
+            assert header is not None
+            end_line = line + data.count(b"\n", start, m.start())
+            blocks.append(_chunk_block(file, header, line, end_line, start, m.start(), unclosed=True))
+            unclosed = line if unclosed is None else unclosed
+            line, counted, pos, start = end_line, m.start(), m.start(), -1
         if start < 0:
             if m.lastgroup != "head" or _GAP.fullmatch(data, pos, m.start()) is None:
                 return None
@@ -445,19 +477,27 @@ def _split(file: SourceFile) -> list[Block] | None:
             blocks.append(_chunk_block(file, header, line, end_line, start, m.end()))
             line, counted, pos, start = end_line, m.start(), m.end(), -1
         # any other line at column 0 inside a block (heredoc text) is the block's business
-    if start >= 0 or _GAP.fullmatch(data, pos) is None:
+    if start >= 0:
+        assert header is not None
+        if b"<<" in data[start:]:
+            return None
+        end_line = line + data.count(b"\n", start)
+        blocks.append(_chunk_block(file, header, line, end_line, start, len(data), unclosed=True))
+        unclosed = line if unclosed is None else unclosed
+    elif _GAP.fullmatch(data, pos) is None:
         return None
-    return blocks
+    return blocks, unclosed
 
 
-def _chunk_block(file: SourceFile, m: re.Match[bytes], line: int, end_line: int, start: int, end: int) -> Block:
+def _chunk_block(file: SourceFile, m: re.Match[bytes], line: int, end_line: int, start: int, end: int,
+                 unclosed: bool = False) -> Block:
     raw = m.group(3).decode("utf-8", "replace")
     parts = raw.split('"')
     if len(parts) % 2 and not "".join(parts[0::2]).strip():  # only quoted labels, the formatted way
         labels = tuple(parts[1::2])
     else:
         labels = tuple(g1 or g2 for g1, g2 in _LABEL_TEXT.findall(raw))
-    return Block(m.group(2).decode(), labels, file, line, end_line, _chunk=(start, end))
+    return Block(m.group(2).decode(), labels, file, line, end_line, _chunk=(start, end), _unclosed=unclosed)
 
 
 def parse_hcl(file: SourceFile, fast: bool = False) -> ParsedFile:
@@ -469,7 +509,7 @@ def parse_hcl(file: SourceFile, fast: bool = False) -> ParsedFile:
     """
     split = _split(file) if fast else None
     if split is not None:
-        return ParsedFile(file, split, {})
+        return ParsedFile(file, split[0], {}, split[1])
     root = file.tree.root_node
     blocks: list[Block] = []
     attributes: dict[str, Attribute] = {}
@@ -679,11 +719,12 @@ _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "p
 def parse_json(file: SourceFile) -> ParsedFile:
     """Parse a ``.tf.json`` (or ``.tfvars.json``) file into the same blocks as native syntax."""
     try:
-        doc = json.loads(file.data.decode("utf-8"))
+        doc = loads(file.data.decode("utf-8"), object_pairs_hook=_JsonObject.of)
     except UnicodeDecodeError as err:
-        raise HclSyntaxError(f"not UTF-8 text: {err.reason}") from None
-    except json.JSONDecodeError as err:
-        raise HclSyntaxError(f"invalid JSON: {err.msg}", err.lineno) from None
+        raise HclSyntaxError(f"not UTF-8 text: {err.reason}", None, "save the file as UTF-8 text, as Terraform "
+                             "requires") from None
+    except LoadError as err:
+        raise HclSyntaxError(err.message, err.line, "fix the JSON at that line") from None
     if not isinstance(doc, dict):
         raise HclSyntaxError("a .tf.json file must hold a JSON object", 1)
     finder = _LineFinder(file)
@@ -697,8 +738,47 @@ def parse_json(file: SourceFile) -> ParsedFile:
             continue
         for labels, body in _json_label_walk(content, _LABELS[kind], ()):
             line = finder.line_of(labels[-1] if labels else kind)
-            blocks.append(Block(kind, labels, file, line, line, _json_body=body))
+            blocks.append(Block(kind, labels, file, line, line, _json_body=body, _problem=_json_redefinition(body)))
     return ParsedFile(file, blocks, attributes)
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object as HCL's JSON syntax reads it: a name given twice with object values is two blocks (kept as a
+    list of both), and a name given twice otherwise is an argument defined twice (kept in ``redefined``)."""
+
+    redefined: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, Any]]) -> _JsonObject:
+        out = cls()
+        twice: list[str] = []
+        for name, value in pairs:
+            if name not in out:
+                out[name] = value
+            elif isinstance(value, dict) and isinstance(out[name], dict | list) and name != "//":
+                earlier = out[name]
+                out[name] = [*(earlier if isinstance(earlier, list) else [earlier]), value]
+            elif name != "//":
+                twice.append(name)
+                out[name] = value
+        if twice:
+            out.redefined = tuple(twice)
+        return out
+
+
+def _json_redefinition(content: Any) -> str | None:
+    """The first argument a JSON block body (nested blocks included) gives twice, as Terraform's error."""
+    stack = [content]
+    while stack:
+        here = stack.pop()
+        if isinstance(here, list):
+            stack.extend(here)
+        elif isinstance(here, dict):
+            if isinstance(here, _JsonObject) and here.redefined:
+                return (f"argument {here.redefined[0]!r} is defined twice; Terraform rejects a redefined "
+                        "argument")
+            stack.extend(v for v in here.values() if isinstance(v, dict | list))
+    return None
 
 
 def _json_label_walk(content: Any, depth: int, labels: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sseguard.files import NotRegularFile, read_regular
-from sseguard.model import InputError, OutOfReach, Unknown
+from sseguard.model import ErrorKind, InputError, OutOfReach, Unknown, Unreadable
 from sseguard.options import ScanOptions
 from sseguard.sources.terraform.evaluate import Bindings, Evaluator, Step, evaluate_string_file
 from sseguard.sources.terraform.functions import build_functions
@@ -26,6 +26,8 @@ from sseguard.sources.terraform.values import Branch, Computed, EvalError, Ref, 
 
 Value = Any
 MAX_MODULE_DEPTH = 16
+# How to get a module whose source is a registry or a repository onto disk.
+NOT_DOWNLOADED = "run terraform init so .terraform/modules holds it"
 # Instances of one resource or module call sseguard expands; past it the stream is judged unknown.
 MAX_INSTANCES = 10_000
 # The largest file file() and templatefile() read.
@@ -58,6 +60,7 @@ class Tree:
         self.modules = modules if modules is not None else {}
         self.downloaded = downloaded_modules(root_dir)
         self.errors: list[InputError] = []
+        self.notes: list[str] = []
         self.reported: set[str] = set()
         # Conditions whose outcome is forced while a stream's variants are computed; memoised values are neither
         # read nor kept then, as they may depend on those outcomes.
@@ -101,11 +104,12 @@ class Tree:
             self.modules[key] = load_module(directory, self.options, fast=self.fast)
         return self.modules[key]
 
-    def error(self, location: str, message: str, line: int | None = None) -> None:
+    def error(self, location: str, message: str, line: int | None = None,
+              kind: ErrorKind = ErrorKind.UNREADABLE) -> None:
         token = f"{location}:{line}:{message}"
         if token not in self.reported:
             self.reported.add(token)
-            self.errors.append(InputError(location, message, line))
+            self.errors.append(InputError(location, message, line, kind))
 
 
 class ModuleInstance:
@@ -145,16 +149,16 @@ class ModuleInstance:
         try:
             return self.evaluator.eval(expr, bindings)
         except EvalError as err:
-            return Unknown(f"{where} cannot be evaluated: {err}", "check the expression with terraform validate")
+            return Unreadable(f"{where} cannot be evaluated: {err}", "check the expression with terraform validate")
         except RecursionError:
-            return Unknown(f"{where} is nested too deeply to evaluate")
+            return Unreadable(f"{where} is nested too deeply to evaluate")
         except MemoryError:
-            return Unknown(f"{where} would take more memory than the machine has to evaluate")
+            return Unreadable(f"{where} would take more memory than the machine has to evaluate")
         except Exception as err:  # a bug here must cost one value, not the streams of every module
             if os.environ.get("SSEGUARD_DEBUG"):
                 raise
-            return Unknown(f"{where} cannot be evaluated: internal error {type(err).__name__}: {err}",
-                           "please report it; meanwhile scan the plan JSON")
+            return Unreadable(f"{where} cannot be evaluated: internal error {type(err).__name__}: {err}",
+                              "please report it; meanwhile scan the plan JSON")
 
     def undecided(self, expr: Expr, condition: str) -> bool | None:
         """See ``evaluate.Context.undecided``."""
@@ -255,17 +259,18 @@ class ModuleInstance:
         if not p.is_absolute():
             p = self.tree.root_dir / p
         if not self.tree.inside(p):
-            return Unknown(f"file({path}) not read: outside the scanned tree (sseguard reads files of the repository "
-                           "the scan is in only)", "keep the file inside the repository, or scan the plan JSON")
+            return Unreadable(f"file({path}) not read: outside the scanned tree (sseguard reads files of the "
+                              "repository the scan is in only)", "keep the file inside the repository, or scan the "
+                              "plan JSON")
         try:
             data = read_regular(p, MAX_READ_BYTES)
         except NotRegularFile as err:
-            return Unknown(f"file({path}) not read: {err.strerror}", "point it at a regular file")
+            return Unreadable(f"file({path}) not read: {err.strerror}", "point it at a regular file")
         except OSError as err:
             raise EvalError(f"file({path}) cannot be read: {err.strerror or err}") from None
         if len(data) > MAX_READ_BYTES:
-            return Unknown(f"file({path}) not read: more than the {MAX_READ_BYTES:,} bytes sseguard reads",
-                           "scan the plan JSON")
+            return Unreadable(f"file({path}) not read: more than the {MAX_READ_BYTES:,} bytes sseguard reads",
+                              "scan the plan JSON")
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -387,7 +392,12 @@ class ModuleInstance:
             files += sorted(d / n for n in os.listdir(d) if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
         for f in [*files, *opts.var_files]:
             if f.is_file():
-                out.update(self._read_tfvars(f))
+                read = self._read_tfvars(f)
+                for name in sorted(set(read) - set(self.module.variables)):
+                    # Terraform warns and goes on: a value for a variable no one declared sets nothing
+                    self.tree.notes.append(f"{read[name][0]} sets {name}, which {opts.display_path(d)} does not "
+                                           "declare as a variable; the value is not used")
+                out.update(read)
         for key, value in opts.variables.items():
             out[key] = ("text:--var " + key, value)
         self._root_inputs = out
@@ -503,8 +513,7 @@ class ModuleInstance:
         elif call_key in self.tree.downloaded:
             directory = self.tree.downloaded[call_key]
         if directory is None or not directory.is_dir():
-            how = ("run terraform init so .terraform/modules holds it" if not local_source(source)
-                   else "the folder does not exist")
+            how = NOT_DOWNLOADED if not local_source(source) else "the folder does not exist"
             return Unknown(f"module.{name} (source {source!r}) is not on disk", how)
         if local_source(source) and not self.tree.inside(directory):
             return Unknown(f"module.{name} (source {source!r}) is outside the repository the scan is in: not read",
@@ -698,8 +707,8 @@ class ResourceHandle:
         if self.block is not None and name in _CONFIG_ATTRS.get(self.type, ()):
             if self.block.has_error or self.block.problem is not None:
                 why = self.block.problem or "it has a syntax error"
-                return Unknown(f"{self.ref(name)} cannot be read ({self.block.file.display}:{self.block.line}: "
-                               f"{why})", "fix the block (terraform validate shows the error)")
+                return Unreadable(f"{self.ref(name)} cannot be read ({self.block.file.display}:{self.block.line}: "
+                                  f"{why})", "fix the block (terraform validate shows the error)")
             attr = self.block.attr(name)
             if attr is not None:
                 return self.inst.eval(attr.expr, self.bindings())

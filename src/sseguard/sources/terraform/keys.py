@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from sseguard import keypolicy
-from sseguard.kms import is_aws_managed_alias
-from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Unknown
+from sseguard.kms import is_aws_managed_alias, parse_kms_arn
+from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Unknown, Unreadable
 from sseguard.sources.terraform.hcl import Block
 from sseguard.sources.terraform.instance import ModuleInstance, ResourceHandle
 from sseguard.sources.terraform.values import Computed, Ref, first_unknown
@@ -34,10 +34,14 @@ def key_from_literal(reference: str, stream_region: str | OutOfReach, inst: Modu
     """A key given as text: alias/aws/kinesis, a key or alias ARN, an alias name, or a key id."""
     m = _KEY_ARN.match(reference)
     if is_aws_managed_alias(reference):
-        # the alias name resolves in the stream's region; an alias ARN names its region
-        return Key(reference, region=m.group(2) if m else stream_region, account=m.group(3) if m else None,
+        # the alias name resolves in the stream's region; an alias ARN names its region, unless that part is known
+        # only after apply (arn:aws:kms:${data.aws_region.current.name}:...)
+        arn = parse_kms_arn(reference)
+        region: str | OutOfReach = stream_region if arn is None else arn.region or OutOfReach(
+            f"the region in key ARN {reference} is known only after apply")
+        return Key(reference, region=region, account=arn.account if arn else None,
                    manager=KeyManager.AWS, state=KeyState.ENABLED,
-                   policy=OutOfReach("the AWS-managed key's policy is set by AWS"), in_stream_region=m is None)
+                   policy=OutOfReach("the AWS-managed key's policy is set by AWS"), in_stream_region=arn is None)
     if m:
         kind = m.group(4)
         if kind == "alias":
@@ -199,11 +203,13 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
                    declared_at=key.ref(None).address)
     # aws_kms_key says is_enabled; the replica and external key resources say enabled
     enabled_attr = block.attr("is_enabled" if key.type == "aws_kms_key" else "enabled")
-    state: KeyState | OutOfReach = KeyState.ENABLED
+    state: KeyState | Unknown | OutOfReach = KeyState.ENABLED
     if enabled_attr is not None:
         enabled = inst.eval(enabled_attr.expr, b)
         if enabled is False:
             state = KeyState.DISABLED
+        elif isinstance(enabled, Unreadable):
+            state = enabled
         elif enabled is not True and enabled is not None:
             reason = enabled.reason if isinstance(enabled, Unknown) else f"{enabled_attr.expr.text} is not known"
             state = OutOfReach(f"is_enabled of {key.ref(None).address} cannot be resolved: {reason}")
@@ -212,17 +218,17 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
                policy_origin=origin, declared_at=key.ref(None).address)
 
 
-def unreadable_block(handle: ResourceHandle) -> Unknown | None:
+def unreadable_block(handle: ResourceHandle) -> Unreadable | None:
     """Why a block's settings cannot be trusted (a syntax error inside it, an argument defined twice), or None."""
     block = handle.block
     if block is None or not (block.has_error or block.problem is not None):
         return None
     why = block.problem or "it has a syntax error"
-    return Unknown(f"{handle.ref(None).address} ({block.file.display}:{block.line}) cannot be read: {why}",
-                   "fix the block (terraform validate shows the error)")
+    return Unreadable(f"{handle.ref(None).address} ({block.file.display}:{block.line}) cannot be read: {why}",
+                      "fix the block (terraform validate shows the error)")
 
 
-def _policy_of(key: ResourceHandle) -> tuple[dict[str, Any] | OutOfReach, str | None]:
+def _policy_of(key: ResourceHandle) -> tuple[dict[str, Any] | Unknown | OutOfReach, str | None]:
     block = key.block
     assert block is not None
     inst = key.inst
@@ -242,7 +248,10 @@ def _policy_of(key: ResourceHandle) -> tuple[dict[str, Any] | OutOfReach, str | 
     return _policy_value(inst, inst.eval(attr.expr, key.bindings()), f"{key.ref(None).address}.policy")
 
 
-def _policy_value(inst: ModuleInstance, value: Any, origin: str) -> tuple[dict[str, Any] | OutOfReach, str | None]:
+def _policy_value(inst: ModuleInstance, value: Any,
+                  origin: str) -> tuple[dict[str, Any] | Unknown | OutOfReach, str | None]:
+    if isinstance(value, Unreadable):
+        return Unreadable(f"the key policy ({origin}) cannot be read: {value.reason}", value.resolve), origin
     if isinstance(value, Unknown):
         return OutOfReach(f"the key policy ({origin}) cannot be resolved: {value.reason}"), origin
     if isinstance(value, Computed):

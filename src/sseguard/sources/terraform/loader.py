@@ -8,11 +8,12 @@ import mmap
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sseguard.files import NotRegularFile, read_regular
-from sseguard.model import InputError, Unknown
+from sseguard.model import ErrorKind, InputError, Unknown, Unreadable
 from sseguard.options import ScanOptions, printable
 from sseguard.sources.terraform.hcl import (
     MAX_FILE_BYTES,
@@ -82,13 +83,13 @@ class Module:
         that)."""
         hidden = self.hidden.get(address)
         if hidden is not None:
-            return Unknown(f"{address} is declared in a part of the module Terraform cannot read ({hidden})",
-                           f"fix {hidden.split(':', 1)[0]}")
+            return Unreadable(f"{address} is declared in a part of the module Terraform cannot read ({hidden})",
+                              f"fix {hidden.split(':', 1)[0]}")
         if self.partial:
             shown = options.display_path(self.dir)
             return Unknown(f"{address} is not declared in the file scanned alone; another .tf file of its folder may "
                            "declare it", f"scan the folder {shown} for module context")
-        return Unknown(f"{address} is not declared in this module; Terraform rejects a reference to it", resolve)
+        return Unreadable(f"{address} is not declared in this module; Terraform rejects a reference to it", resolve)
 
     def resources_of(self, rtype: str) -> list[tuple[str, Block]]:
         """The managed resources of one type, by name (indexed on first use: a tree has many types)."""
@@ -165,11 +166,19 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
         if not name.endswith((".tf", ".tf.json")):
             continue
         path = directory / name
-        if not path.is_file():
-            if path.is_symlink():
+        if path.is_symlink():
+            if not options.inside(path, fallback=directory):
+                # not even looked into: what a file outside the repository says is not the scan's business
+                target = printable(os.path.realpath(path))
+                module.errors.append(InputError(options.display_path(path), f"a link to {target}, outside the "
+                                                "repository the scan is in; not read"))
+                continue
+            if not path.exists():
                 module.errors.append(InputError(options.display_path(path),
                                                 "cannot read: a broken or looping symbolic link"))
-            continue
+                continue
+        if path.is_dir():
+            continue  # a folder named like a file is walked as a folder, as Terraform skips it
         try:
             parsed = parse_file(path, options, fast)
         except HclSyntaxError as err:
@@ -210,7 +219,7 @@ def _report_redefinitions(module: Module, files: list[ParsedFile]) -> None:
     for parsed in files:
         for block in parsed.blocks:
             if block.problem is not None:
-                module.errors.append(InputError(parsed.file.display, block.problem, block.line))
+                module.errors.append(InputError(parsed.file.display, block.problem, block.line, ErrorKind.INCOMPLETE))
 
 
 # Terraform's top-level block types and how many labels each takes.
@@ -252,7 +261,7 @@ def _reject(module: Module, file: SourceFile, line: int, why: str, words: tuple[
             more: tuple[str, ...] = ()) -> None:
     """A block Terraform rejects: an error, and what it seems to declare (a stream, a key, a variable) is known to
     be declared in a block that cannot be read, so nothing that depends on it passes."""
-    module.errors.append(InputError(file.display, why, line))
+    module.errors.append(InputError(file.display, why, line, ErrorKind.INCOMPLETE))
     declared = _seeming_declaration((*words, *more))
     if declared is not None:
         where = f"{file.display}:{line}: {why}"
@@ -290,7 +299,10 @@ def _seeming_declaration(words: tuple[str, ...]) -> str | None:
 _UNNAMED = "(unnamed)"
 
 
+@lru_cache(maxsize=512)
 def _closest_kind(word: str) -> str:
+    if word in _BLOCK_LABELS:
+        return word
     found = difflib.get_close_matches(word.lower(), list(_BLOCK_LABELS), n=1, cutoff=0.6)
     return found[0] if found else word
 
@@ -359,8 +371,6 @@ def _declarations_in_unreadable(path: Path, options: ScanOptions, err: HclSyntax
         data = _read_limited(path)
     except HclSyntaxError:
         return  # unreadable: the error already says so, and there is no text to look in
-    if b"\0" in data:
-        return  # binary: not a configuration, so it declares nothing
     display = options.display_path(path)
     where = f"{display}:{err.line}: {err}" if err.line else f"{display}: {err}"
     json_syntax = path.name.endswith(".json")

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from sseguard.kms import is_aws_managed_alias, parse_kms_arn
-from sseguard.model import Key, Location, OutOfReach, SourceKind, Stream, SuppressionRule, Unknown, Variant
+from sseguard.model import ErrorKind, Key, Location, OutOfReach, SourceKind, Stream, SuppressionRule, Unknown, Variant
 from sseguard.sources.terraform.hcl import Block, Expr
 from sseguard.sources.terraform.instance import ModuleInstance, instance_key
 from sseguard.sources.terraform.keys import (
@@ -192,7 +192,8 @@ def _one_stream(inst: ModuleInstance, block: Block, address: str, bindings: dict
         problem = block.problem or "syntax error in this block"
         if not any(e.location == block.file.display for e in inst.module.errors):
             # in a large tree the file was not parsed whole, so nothing else has reported this error yet
-            inst.tree.error(block.file.display, problem, block.line)
+            inst.tree.error(block.file.display, problem, block.line,
+                            ErrorKind.INCOMPLETE if block.problem else ErrorKind.UNREADABLE)
         why = Unknown(f"the block has a syntax error ({block.file.display}:{block.line}-{block.end_line})"
                       if block.problem is None else
                       f"the block cannot be read ({block.file.display}:{block.line}: {block.problem})",
