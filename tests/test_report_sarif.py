@@ -40,7 +40,7 @@ def test_log_validates_and_has_one_rule_per_code() -> None:
     assert r001["name"] == "encryption-missing"
     assert r001["shortDescription"]["text"] == "Encryption type is not set"
     assert r001["defaultConfiguration"]["level"] == "error"
-    assert CODES["KSSE001"].remediation in r001["help"]["markdown"]
+    assert CODES["KSSE001"].fix in r001["help"]["markdown"]
     assert "| PCI DSS v4.0 | 3.5.1 | seed, Prowler |" in r001["help"]["markdown"]
     assert r001["properties"]["security-severity"] == "7.5"
     assert "security" in r001["properties"]["tags"]

@@ -179,7 +179,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         f"  {rc.explanation}",
         "",
         "How to fix:",
-        f"  {rc.remediation}",
+        f"  {rc.fix}",
         "",
         "Same control elsewhere: " + ", ".join(f"{t['scheme']} {t['id']}" for t in mappings()["tools"]),
     ]

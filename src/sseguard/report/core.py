@@ -130,7 +130,9 @@ def severity(finding: Finding) -> str:
 
 def remediation_of(finding: Finding) -> str:
     """How to fix (or, for an unknown, how to resolve) this finding: the source's own hint first."""
-    return finding.verdict.resolve or CODES[finding.verdict.code].remediation_for(finding.stream.location.kind.value)
+    stream = finding.stream
+    return finding.verdict.resolve or CODES[finding.verdict.code].remediation_for(stream.location.kind.value,
+                                                                                   stream.name)
 
 
 def _plain(value: object) -> Any:

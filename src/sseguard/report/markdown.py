@@ -72,7 +72,7 @@ def fixes(findings: Iterable[Finding]) -> list[str]:
     by_fix: dict[str, list[str]] = {}
     for rc in CODES.values():
         if rc.code in present:
-            by_fix.setdefault(rc.remediation, []).append(f"{rc.code} {rc.slug}")
+            by_fix.setdefault(rc.fix, []).append(f"{rc.code} {rc.slug}")
     return [f"- **{md_safe(', '.join(names))}**: {md_safe(fix)}" for fix, names in by_fix.items()]
 
 

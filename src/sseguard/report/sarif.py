@@ -64,7 +64,7 @@ def rule(rc: ReasonCode) -> dict[str, Any]:
 def _help_text(rc: ReasonCode) -> str:
     tools = ", ".join(f"{t['scheme']} {t['id']}" for t in mappings()["tools"])
     return (f"{rc.code} {rc.slug} ({rc.kind}, severity {rc.severity}): {rc.title}.\n\n{rc.explanation}\n\n"
-            f"How to fix: {rc.remediation}\n\n"
+            f"How to fix: {rc.fix}\n\n"
             f"Control: {CONTROL_ID} ({CONTROL_TITLE}). Same control elsewhere: {tools}.")
 
 
@@ -75,7 +75,7 @@ def _help_markdown(rc: ReasonCode) -> str:
     tools = ", ".join(f"{t['scheme']} `{t['id']}`" for t in mappings()["tools"])
     return (
         f"**{rc.code} {rc.slug}** ({rc.kind}, severity {rc.severity})\n\n{rc.explanation}\n\n"
-        f"**How to fix:** {rc.remediation}\n\n"
+        f"**How to fix:** {rc.fix}\n\n"
         f"Control `{CONTROL_ID}`: {CONTROL_TITLE}. Same control elsewhere: {tools}.\n\n"
         f"| framework | requirement | source |\n|---|---|---|\n{rows}\n"
     )

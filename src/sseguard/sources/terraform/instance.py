@@ -393,7 +393,8 @@ class ModuleInstance:
         for f in [*files, *opts.var_files]:
             if f.is_file():
                 read = self._read_tfvars(f)
-                for name in sorted(set(read) - set(self.module.variables)):
+                # a file scanned alone may use variables its siblings declare: nothing to say of those
+                for name in sorted(set(read) - set(self.module.variables) if not self.module.partial else ()):
                     # Terraform warns and goes on: a value for a variable no one declared sets nothing
                     self.tree.notes.append(f"{read[name][0]} sets {name}, which {opts.display_path(d)} does not "
                                            "declare as a variable; the value is not used")
