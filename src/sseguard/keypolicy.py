@@ -18,7 +18,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 GENERATE_DATA_KEY = "kms:GenerateDataKey"
@@ -250,15 +249,29 @@ def _principal_id(prefix: str, name: str) -> str:
 
 def _covered_actions(item: Mapping[str, Any]) -> frozenset[str]:
     patterns, negated = _listed(item, "Action")
-    matched = {a for a in DATA_PLANE_ACTIONS if any(_action_pattern(p).fullmatch(a) for p in patterns)}
+    matched = {a for a in DATA_PLANE_ACTIONS if any(wildcard_match(p, a) for p in patterns)}
     return frozenset(set(DATA_PLANE_ACTIONS) - matched if negated else matched)
 
 
-@lru_cache(maxsize=256)
-def _action_pattern(pattern: str) -> re.Pattern[str]:
-    """IAM action wildcards: ``*`` any run of characters, ``?`` one character; case does not matter."""
-    body = re.escape(pattern.strip()).replace(r"\*", ".*").replace(r"\?", ".")
-    return re.compile(body, re.IGNORECASE | re.DOTALL)
+def wildcard_match(pattern: str, text: str) -> bool:
+    """IAM's wildcards, case-insensitively: ``*`` any run of characters, ``?`` one. Matched with one backtrack point,
+    in time bounded by the product of the two lengths: a policy with a pattern such as ``kms:****...x`` (a regular
+    expression would backtrack exponentially on it) cannot stall a scan."""
+    pattern, text = pattern.strip().lower(), text.lower()
+    p = t = 0
+    star, mark = -1, 0  # the last * seen in the pattern, and where in the text it started matching
+    while t < len(text):
+        if p < len(pattern) and pattern[p] in ("?", text[t]):
+            p, t = p + 1, t + 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star, mark = p, t
+            p += 1
+        elif star >= 0:
+            mark += 1
+            p, t = star + 1, mark
+        else:
+            return False
+    return all(c == "*" for c in pattern[p:])
 
 
 def _applies_to_key(item: Mapping[str, Any]) -> bool:

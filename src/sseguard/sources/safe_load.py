@@ -50,7 +50,8 @@ _JSON_TOKEN = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[{}\[\]:]')
 _BYTES_WS = re.compile(rb"[ \t\n\r]*")
 # A JSON string (skipped whole, so digits inside it are not taken for numbers) or a number. Possessive: a long string
 # costs no backtracking memory.
-_STRING_OR_NUMBER = re.compile(r'"(?:[^"\\]++|\\.)*+"|(-?(?:0|[1-9][0-9]*+)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)')
+_STRING_OR_NUMBER = re.compile(
+    r'"(?:[^"\\]++|\\.)*+"|(-?(?:0|[1-9][0-9]*+)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)|(-?Infinity|NaN)')
 
 
 class LoadError(Exception):
@@ -215,7 +216,13 @@ def json_decoder(object_hook: Callable[[dict[str, Any]], Any] | None = None,
                  object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None) -> json.JSONDecoder:
     """The stdlib's (C-accelerated) decoder with this module's number rules; an unreadable number raises a plain
     ``ValueError`` (not ``JSONDecodeError``), which ``loads`` turns into a located ``LoadError``."""
-    return json.JSONDecoder(object_hook=object_hook, object_pairs_hook=object_pairs_hook, parse_float=_json_float)
+    return json.JSONDecoder(object_hook=object_hook, object_pairs_hook=object_pairs_hook, parse_float=_json_float,
+                            parse_constant=_json_constant)
+
+
+def _json_constant(name: str) -> float:
+    # The stdlib reads NaN and Infinity, which are not JSON: Terraform and CloudFormation refuse them.
+    raise ValueError(f"{name} is not JSON")
 
 
 def loads(text: str, *, object_hook: Callable[[dict[str, Any]], Any] | None = None,
@@ -246,10 +253,12 @@ def _number_error(text: str) -> LoadError:
     number parsed, so its strings and numbers are found by one pass of a tokenizer that skips strings whole.
     """
     for m in _STRING_OR_NUMBER.finditer(text):
-        literal = m.group(1)
-        if literal is None:
+        literal, constant = m.group(1), m.group(2)
+        if literal is None and constant is None:
             continue
         try:
+            if constant is not None:
+                _json_constant(constant)
             _json_number(literal)
         except ValueError as err:
             column = m.start() - text.rfind("\n", 0, m.start())

@@ -73,7 +73,15 @@ def _scan_roots(args: tuple[list[Path], ScanOptions, bool]) -> SourceResult:
     roots, options, fast = args
     out = SourceResult()
     for root in roots:
-        out.extend(_scan_root(root, options, fast=fast))
+        try:
+            out.extend(_scan_root(root, options, fast=fast))
+        except RecursionError:
+            out.errors.append(InputError(options.display_path(root), "nested too deeply to read"))
+        except Exception as err:  # a bug met in one root module costs that root only, never the others
+            if os.environ.get("SSEGUARD_DEBUG"):
+                raise
+            out.errors.append(InputError(options.display_path(root), f"internal error while reading this root "
+                                         f"module: {type(err).__name__}: {err} (please report it)"))
     return out
 
 

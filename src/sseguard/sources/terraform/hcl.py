@@ -7,8 +7,11 @@ Bodies are built lazily: most blocks of a large tree are never looked into.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
+import resource
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -22,6 +25,15 @@ from sseguard.sources.safe_load import LoadError, loads
 
 _LANGUAGE = tree_sitter.Language(tree_sitter_hcl.language())
 _PARSER = tree_sitter.Parser(_LANGUAGE)
+# What one parse may take before the parser is stopped: tree-sitter-hcl is quadratic on some inputs (a run of tens
+# of thousands of spaces in an expression) and its error recovery can take gigabytes; a valid file parses in about
+# 0.3 s per MB, in 40 times its size or less. Past the budget the text is an input error (its streams found in the
+# text).
+_PARSE_SECONDS = 3.0
+_PARSE_SECONDS_PER_MB = 1.0
+_PARSE_MEMORY = 256 * 1024 * 1024
+_PARSE_MEMORY_PER_BYTE = 40
+_READ_CHUNK = 1 << 16
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _SUPPRESSION_WORDS = re.compile(rb"(?i)sseguard:ignore|checkov:skip|trivy:ignore|tfsec:ignore")
@@ -38,22 +50,63 @@ class HclSyntaxError(ValueError):
 
 
 # What in HCL text can hold something that looks like code but is not: comments, heredoc bodies, and quoted strings
-# (matched as a whole, so a '#' or '/*' inside one is not taken for a comment).
-_NOT_CODE = re.compile(
-    rb'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*.*?\*/|<<-?"?([A-Za-z_]\w*)"?[ \t]*\n.*?^[ \t]*\1[ \t]*$',
-    re.DOTALL | re.MULTILINE,
-)
+# (matched as a whole, so a '#' or '/*' inside one is not taken for a comment). Where a block comment or a heredoc
+# ends is looked up, not searched for, so text with thousands of them left open is still read in linear time.
+_NOT_CODE_START = re.compile(rb'"(?:[^"\\\n]|\\.)*"|#[^\n]*|//[^\n]*|/\*|<<-?"?([A-Za-z_][\w-]*)"?[ \t]*\n')
+_LONE_NAME = re.compile(rb"^[ \t]*([A-Za-z_][\w-]*)[ \t]*$", re.MULTILINE)
 
 
 def code_only(text: bytes, *, keep_strings: bool = True) -> bytes:
     """HCL text with comments and heredoc bodies (and, unless ``keep_strings``, quoted strings) blanked; newlines
-    and byte offsets are kept, so lines and positions still count."""
-    def blank(m: re.Match[bytes]) -> bytes:
+    and byte offsets are kept, so lines and positions still count. A block comment or heredoc never closed is left
+    as it is (Terraform rejects the file; what follows may still declare streams)."""
+    closers = _Closers(text)
+    out = bytearray(text)
+    pos = 0
+    while (m := _NOT_CODE_START.search(text, pos)) is not None:
         found = m.group(0)
-        if keep_strings and found.startswith(b'"'):
-            return found
-        return re.sub(rb"[^\n]", b" ", found)
-    return _NOT_CODE.sub(blank, text)
+        if found.startswith(b'"'):
+            end = m.end() if keep_strings else _blank(out, m.start(), m.end())
+        elif found == b"/*":
+            end = _blank(out, m.start(), closers.comment_end(m.end()) or m.end())
+        elif m.group(1) is not None:
+            end = _blank(out, m.start(), closers.heredoc_end(m.group(1), m.end()) or m.end())
+        else:
+            end = _blank(out, m.start(), m.end())
+        pos = max(end, m.start() + 1)
+    return bytes(out)
+
+
+def _blank(out: bytearray, start: int, end: int) -> int:
+    out[start:end] = re.sub(rb"[^\n]", b" ", bytes(out[start:end]))
+    return end
+
+
+class _Closers:
+    """Where each block comment and heredoc of a text ends, found in one pass each and looked up by bisection."""
+
+    def __init__(self, text: bytes) -> None:
+        self._text = text
+        self._comment_ends: list[int] | None = None
+        self._names: dict[bytes, list[int]] | None = None
+
+    def comment_end(self, after: int) -> int | None:
+        if self._comment_ends is None:
+            self._comment_ends, at = [], self._text.find(b"*/")
+            while at >= 0:
+                self._comment_ends.append(at + 2)
+                at = self._text.find(b"*/", at + 2)
+        i = bisect.bisect_left(self._comment_ends, after + 2)
+        return self._comment_ends[i] if i < len(self._comment_ends) else None
+
+    def heredoc_end(self, name: bytes, after: int) -> int | None:
+        if self._names is None:
+            self._names = {}
+            for m in _LONE_NAME.finditer(self._text):
+                self._names.setdefault(m.group(1), []).append(m.end())
+        ends = self._names.get(name, [])
+        i = bisect.bisect_right(ends, after)
+        return ends[i] if i < len(ends) else None
 
 
 # tree-sitter-hcl wants a fraction before an exponent (1.0e3); HCL's number syntax does not (1e3 is valid).
@@ -77,6 +130,31 @@ def with_exponent_fractions(data: bytes) -> bytes:
     return b"".join(parts)
 
 
+def parse_bounded(data: bytes) -> tree_sitter.Tree:
+    """Parse HCL text with tree-sitter within a time and memory budget proportional to its size; raise
+    ``HclSyntaxError`` when the parser has to be stopped."""
+    deadline = time.monotonic() + _PARSE_SECONDS + _PARSE_SECONDS_PER_MB * len(data) / (1 << 20)
+    peak_limit = _peak_kib() + (_PARSE_MEMORY + _PARSE_MEMORY_PER_BYTE * len(data)) // 1024
+    calls = 0
+
+    def give_up(offset: int, has_error: bool) -> bool:
+        nonlocal calls
+        calls += 1
+        return time.monotonic() > deadline or (calls % 256 == 0 and _peak_kib() > peak_limit)
+
+    try:
+        return _PARSER.parse(lambda at, _point: data[at:at + _READ_CHUNK], progress_callback=give_up)
+    except ValueError:
+        _PARSER.reset()
+        raise HclSyntaxError("the parser gave up on this text (it took too long or too much memory); not read",
+                             None, "check the file for very long lines or runs of spaces, and fix the syntax "
+                             "error near them (terraform validate shows it)") from None
+
+
+def _peak_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 @dataclass(eq=False)
 class SourceFile:
     """One configuration file: its bytes, and the name reports show for it."""
@@ -97,7 +175,7 @@ class SourceFile:
     @cached_property
     def tree(self) -> tree_sitter.Tree:
         """The whole file parsed (only needed when a block cannot be parsed on its own)."""
-        return _PARSER.parse(self.data)
+        return parse_bounded(self.data)
 
 
 @dataclass(eq=False, slots=True)
@@ -189,7 +267,11 @@ class Block:
         self._segments = None  # from now on the whole block answers
         start, end = self._chunk
         src = self.file.data[start:end]
-        root = _PARSER.parse(src).root_node
+        try:
+            root = parse_bounded(src).root_node
+        except HclSyntaxError:
+            self._has_error, self._body = True, Body()  # the parser gave up on these bytes: nothing is read
+            return
         node = _only_block(root)
         if node is not None and not root.has_error:
             self._node, self._src, self._offset = node, src, self.line - 1
@@ -204,7 +286,11 @@ class Block:
                 self._body = Body()
             return
         # the block does not stand alone (the splitter was misled): take it from the whole file's tree
-        full = self.file.tree.root_node
+        try:
+            full = self.file.tree.root_node
+        except HclSyntaxError:
+            self._has_error, self._body = True, Body()
+            return
         for top in full.children:
             for child in top.children if top.type == "body" else [top]:
                 if child.start_point[0] == self.line - 1 and child.type == "block":
@@ -260,7 +346,10 @@ class Block:
             return None
         start, end, line = seg
         src = chunk[start:end]
-        root = _PARSER.parse(src).root_node
+        try:
+            root = parse_bounded(src).root_node
+        except HclSyntaxError:
+            return _FULL
         body = root.children[0] if root.children else None
         node = body.children[0] if body is not None and body.child_count == 1 else None
         if root.has_error or node is None or node.type != "attribute":
@@ -670,7 +759,7 @@ def _interpolation_end(text: str, i: int) -> int:
 def parse_template_string(text: str, file: SourceFile, line: int) -> Expr:
     """A JSON-syntax string is a template: parse it with the native grammar as a quoted string."""
     src = f'v = "{_quote_template(text)}"\n'.encode()
-    root = _PARSER.parse(src).root_node
+    root = parse_bounded(src).root_node
     body = root.children[0] if root.children else None
     attr = body.children[0] if body is not None and body.children else None
     expr = None
@@ -687,7 +776,7 @@ def parse_template_text(text: str, file: SourceFile, line: int) -> Expr:
     while marker in text:
         marker += "_"
     src = f"v = <<{marker}\n{text}\n{marker}\n".encode()
-    root = _PARSER.parse(src).root_node
+    root = parse_bounded(src).root_node
     if root.has_error:
         raise HclSyntaxError("invalid template", _first_error_line(root))
     attr = root.children[0].children[0]
@@ -697,7 +786,7 @@ def parse_template_text(text: str, file: SourceFile, line: int) -> Expr:
 def parse_expression_text(text: str, file: SourceFile, line: int) -> Expr:
     """Parse one native-syntax expression (a ``--var`` value, a ``templatefile`` body's wrapper)."""
     src = f"v = {text}\n".encode()
-    tree = _PARSER.parse(src)
+    tree = parse_bounded(src)
     root = tree.root_node
     if root.has_error or not root.children or not root.children[0].children:
         raise HclSyntaxError(f"not a valid expression: {text!r}", line)

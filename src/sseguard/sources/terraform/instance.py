@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -458,7 +459,7 @@ class ModuleInstance:
             if isinstance(n, Unknown | Computed):
                 return Expansion([(None, {"count": {"index": Unknown("count.index: the count is not known")}})],
                                  _unknown_meta("count", count.expr, n))
-            if isinstance(n, bool) or not isinstance(n, int | float) or n < 0 or n != int(n):
+            if isinstance(n, bool) or not isinstance(n, int | float) or not math.isfinite(n) or n < 0 or n != int(n):
                 shown = type_name(n) if not isinstance(n, int | float) or isinstance(n, bool) else n
                 return Expansion([], Unknown(f"count = {count.expr.text} is not a whole number ({shown})"))
             if n > MAX_INSTANCES:
