@@ -6,6 +6,7 @@ import argparse
 import sys
 from urllib.parse import urlsplit
 
+from sseguard.cli.common import Subcommands, UsageError, add_report_options, emit_report
 from sseguard.options import ScanOptions
 from sseguard.report import Report
 from sseguard.scan import judge
@@ -23,11 +24,8 @@ attempt of a call waits at most 5 s to connect and 20 s for an answer, and a cal
 tried again."""
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add the ``aws`` command to the main parser's subcommands."""
-    # sseguard.cli imports this module; importing it here (not at the top) keeps the import cycle harmless.
-    from sseguard.cli import add_report_options
-
     # "resolve": the shared report options define a single --region; here it is repeatable and replaces that one.
     aws = subparsers.add_parser(
         "aws", help="scan live AWS accounts (streams and their KMS keys)", conflict_handler="resolve",
@@ -61,8 +59,6 @@ def _has_host(url: str) -> bool:
 
 
 def _cmd_aws(args: argparse.Namespace) -> int:
-    from sseguard.cli import UsageError, emit_report
-
     # boto3 takes a third of a second to import: only the aws command pays for it.
     from sseguard.sources.aws import ALL_REGIONS, AwsScanOptions, AwsSetupError, is_region_name, scan_aws
 
