@@ -53,7 +53,7 @@ def streams() -> list[Stream]:
                region="us-east-1", name="plain"),
         Stream("aws_kinesis_stream.moved_key", "aws_kinesis_stream", tf("main.tf", 6, 11), "KMS", KEY_ARN,
                key=Key(KEY_ARN, arn=KEY_ARN, region="eu-west-1", account=ACCOUNT, manager=KeyManager.CUSTOMER,
-                       state=KeyState.DISABLED, policy=POLICY, policy_origin="aws_kms_key.orders policy",
+                       state=KeyState.DISABLED, policy=POLICY, policy_source="aws_kms_key.orders policy",
                        declared_at="aws_kms_key.orders"),
                region="us-east-1", name="moved-key"),
         Stream("aws_kinesis_stream.from_var", "aws_kinesis_stream", tf("main.tf", 13, 17),

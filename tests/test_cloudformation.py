@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sseguard.model import Finding, InputError, KeyState, OutOfReach, Status, Unknown
+from sseguard.model import Finding, InputError, KeyState, OutOfReach, PolicyOrigin, Status, Unknown
 from sseguard.options import ScanOptions
 from sseguard.scan import judge, scan_paths
 from sseguard.schema import report_schema
@@ -413,14 +413,15 @@ def test_key_facts() -> None:
     assert good is not None
     # PendingWindowInDays only sets the waiting period of a future deletion.
     assert good.state is KeyState.ENABLED and good.region == "us-east-1" and good.in_stream_region
-    assert good.policy_origin is not None and good.policy_origin.startswith("KeyPolicy of GoodKey")
+    assert good.policy_origin is PolicyOrigin.GIVEN
+    assert good.policy_source is not None and good.policy_source.startswith("KeyPolicy of GoodKey")
     disabled = findings["AliasRefStream"].stream.key
     assert disabled is not None and disabled.state is KeyState.DISABLED
     assert disabled.declared_at == "DisabledKey (through alias DisabledKeyAlias)"
     assert disabled.reference == "DisabledKeyAlias"
     default = findings["DefaultPolicyStream"].stream.key
-    assert default is not None and default.policy_origin is not None
-    assert default.policy_origin.startswith("KMS's default key policy")
+    assert default is not None and default.policy_origin is PolicyOrigin.DEFAULT
+    assert default.policy_source is not None and default.policy_source.startswith("KMS's default key policy")
     foreign = findings["ForeignKeyArnStream"].stream.key
     assert foreign is not None and foreign.arn == (
         "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")

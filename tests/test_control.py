@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from sseguard.control.codes import CODES, TABLE_ORDER
-from sseguard.control.evaluate import evaluate, evidence, is_aws_managed_alias
+from sseguard.control.evaluate import evaluate, evidence
 from sseguard.keypolicy import default_key_policy
+from sseguard.kms import is_aws_managed_alias
 from sseguard.model import Key, KeyManager, KeyState, Location, OutOfReach, SourceKind, Status, Stream, Unknown
 
 ACCOUNT = "111122223333"

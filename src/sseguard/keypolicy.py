@@ -107,7 +107,7 @@ def default_key_policy(account: str | None) -> dict[str, Any]:
     }
 
 
-_DEFAULT_POLICY_NOTE = (
+DEFAULT_POLICY_NOTE = (
     "the key has KMS's default key policy (no policy is set): it gives the account root kms:*, so IAM policies in "
     "the account decide who can use the key, and it grants the kinesis.amazonaws.com principal nothing; producers "
     "and consumers then need kms:GenerateDataKey and kms:Decrypt in their IAM policies"
@@ -115,7 +115,8 @@ _DEFAULT_POLICY_NOTE = (
 
 
 def is_default_policy(policy: Mapping[str, Any]) -> bool:
-    """Whether a policy is KMS's default key policy (one statement delegating kms:* to the account root)."""
+    """Whether a policy is KMS's default key policy (one statement delegating kms:* to the account root), as a
+    state or a live key shows it when no policy was ever set."""
     statements = policy.get("Statement")
     if isinstance(statements, Mapping):
         statements = [statements]
@@ -130,7 +131,7 @@ def is_default_policy(policy: Mapping[str, Any]) -> bool:
 
 def analyze(policy: Mapping[str, Any]) -> PolicyAnalysis:
     """Analyse a parsed key policy for the Kinesis data-plane actions. Never raises: what cannot be read is noted."""
-    notes: list[str] = [_DEFAULT_POLICY_NOTE] if isinstance(policy, Mapping) and is_default_policy(policy) else []
+    notes: list[str] = []
     statements = _statements(policy, notes)
     allows = [s for s in statements if s.effect == "Allow"]
     denies = [s for s in statements if s.effect == "Deny" and not s.conditional]

@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,14 @@ class OutOfReach:
     reason: str
 
 
-def is_resolved(value: object) -> bool:
-    """Whether a fact is known: neither ``Unknown`` nor ``OutOfReach``."""
-    return not isinstance(value, Unknown | OutOfReach)
+def unresolved(value: object) -> Unknown | OutOfReach | None:
+    """Why a fact is not known (its ``Unknown`` or ``OutOfReach``), or None when it is."""
+    return value if isinstance(value, Unknown | OutOfReach) else None
+
+
+def resolved_or_none(value: T | Unknown | OutOfReach) -> T | None:
+    """A fact when it is known, else None (for reports that show what is known and leave the rest blank)."""
+    return None if isinstance(value, Unknown | OutOfReach) else value
 
 
 class Status(StrEnum):
@@ -80,6 +87,14 @@ class KeyState(StrEnum):
     MISSING = "Missing"
 
 
+class PolicyOrigin(StrEnum):
+    """How a key's policy is known: given by the input, KMS's default (the key sets none), or read live."""
+
+    GIVEN = "given"
+    DEFAULT = "default"
+    LIVE = "live"
+
+
 @dataclass(frozen=True)
 class Location:
     """Where a stream was found: a file and line for source inputs, an ARN or account/region for live ones."""
@@ -111,18 +126,30 @@ class Key:
     # A parsed key-policy document (JSON object). A policy that is not written anywhere but is known to be the
     # default one is given as that default document, with ``policy_origin`` saying so.
     policy: Mapping[str, Any] | Unknown | OutOfReach = OutOfReach("the key's policy is not known")
-    policy_origin: str | None = None
+    policy_origin: PolicyOrigin | None = None
+    # Where the policy was found, in words (a resource, a KeyPolicy, the call that read it), for the evidence.
+    policy_source: str | None = None
     # Where the key was declared or described (a Terraform address, a logical id, an ARN).
     declared_at: str | None = None
     # An alias name or a bare key id is looked up in the stream's own region, so it cannot be in another one.
     in_stream_region: bool = False
 
 
+class SuppressionKind(StrEnum):
+    """Whose form a suppression is written in: sseguard's own, or a peer's honoured for teams migrating."""
+
+    SSEGUARD = "sseguard"
+    CHECKOV = "checkov"
+    TRIVY = "trivy"
+    CFN_NAG = "cfn_nag"
+    GUARD = "guard"
+
+
 @dataclass(frozen=True)
 class SuppressionRule:
     """One suppression written next to a stream: which codes it covers, by whom, why and until when."""
 
-    kind: str  # sseguard, checkov, trivy, cfn_nag, guard
+    kind: SuppressionKind
     codes: frozenset[str]
     reason: str
     expires: str | None = None  # ISO date
@@ -185,7 +212,7 @@ class Verdict:
 
 @dataclass(frozen=True)
 class AppliedSuppression:
-    kind: str
+    kind: SuppressionKind
     reason: str
     expires: str | None
     line: int | None

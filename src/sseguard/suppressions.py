@@ -11,7 +11,16 @@ import datetime as dt
 import re
 
 from sseguard.control.evaluate import refocus
-from sseguard.model import AppliedSuppression, Finding, SourceKind, Status, Stream, SuppressionRule, Verdict
+from sseguard.model import (
+    AppliedSuppression,
+    Finding,
+    SourceKind,
+    Status,
+    Stream,
+    SuppressionKind,
+    SuppressionRule,
+    Verdict,
+)
 
 # The codes a peer's check id stands for: CKV_AWS_43 and Trivy AWS-0064 check the encryption type,
 # CKV_AWS_185 (and Trivy, which also wants a key) the key's presence.
@@ -42,17 +51,17 @@ def parse_comment(text: str, line: int | None = None) -> SuppressionRule | None:
         fields = {kv["k"].lower(): kv["q"] if kv["q"] is not None else kv["v"] for kv in _KV.finditer(rest)}
         head = _KV.split(rest)[0] if _KV.search(rest) else rest
         codes = frozenset(c.upper() for c in _CODE.findall(head))
-        return SuppressionRule("sseguard", codes, (fields.get("reason") or "").strip(),
+        return SuppressionRule(SuppressionKind.SSEGUARD, codes, (fields.get("reason") or "").strip(),
                                fields.get("expires") or fields.get("exp"), body, line)
     if m := _CHECKOV.search(body):
         codes = PEER_CODES.get(m["id"].upper(), frozenset())
-        return SuppressionRule("checkov", codes, (m["reason"] or "").strip(), None, body, line)
+        return SuppressionRule(SuppressionKind.CHECKOV, codes, (m["reason"] or "").strip(), None, body, line)
     if m := _TRIVY.search(body):
         ident = m["id"].upper()
         fields = {kv["k"].lower(): kv["q"] if kv["q"] is not None else kv["v"] for kv in _KV.finditer(m["rest"])}
         exp = re.search(r":exp:(\d{4}-\d{2}-\d{2})", m["rest"])
         codes = PEER_CODES.get(ident, frozenset())
-        return SuppressionRule("trivy", codes, (fields.get("reason") or "").strip(),
+        return SuppressionRule(SuppressionKind.TRIVY, codes, (fields.get("reason") or "").strip(),
                                exp[1] if exp else None, body, line)
     return None
 
@@ -67,49 +76,56 @@ def apply(stream: Stream, verdict: Verdict, today: dt.date) -> Finding:
     only when every one of them is: a suppression of one never hides another, and the finding then fails on the
     first code left unsuppressed.
     """
-    notes: list[str] = []
     cfn = stream.location.kind is SourceKind.CLOUDFORMATION  # there a suppression lives in Metadata, not a comment
     failing = (verdict.code, *verdict.also_failing)
-    covering: dict[str, tuple[SuppressionRule, bool]] = {}  # code -> (first rule in force for it, peer without reason)
+    notes: list[str] = []
+    covering: dict[str, SuppressionRule] = {}  # code -> the first rule in force for it
     for rule in stream.suppressions:
-        where = f" (line {rule.line})" if rule.line else ""
-        if not rule.codes:
-            notes.append(f"{rule.kind} suppression{where} names no code of this control: {rule.text!r}")
-            continue
-        if not rule.codes.intersection(failing):
-            continue
-        peer_without_reason = False
-        if not rule.reason:
-            if rule.kind == "sseguard":
-                notes.append(f"{rule.kind} suppression{where} has no reason and is not applied: give "
-                             + ("it a reason" if cfn else 'reason="..."'))
-                continue
-            # a peer's form is honoured for teams migrating, though some (trivy, Guard) have no place for a reason
-            peer_without_reason = True
-        if rule.expires:
-            try:
-                expires = dt.date.fromisoformat(rule.expires)
-            except ValueError:
-                notes.append(f"{rule.kind} suppression{where} has an unreadable expiry {rule.expires!r} and is "
-                             "not applied: use YYYY-MM-DD")
-                continue
-            if expires < today:
-                notes.append(f"{rule.kind} suppression{where} expired on {rule.expires} and no longer applies")
-                continue
-        for code in rule.codes.intersection(failing):
-            covering.setdefault(code, (rule, peer_without_reason))
+        why_not = _not_in_force(rule, failing, today, cfn)
+        if why_not:
+            notes.append(why_not)
+        elif why_not is None:
+            for code in rule.codes.intersection(failing):
+                covering.setdefault(code, rule)
     if verdict.status is Status.PASS or verdict.code not in covering:
         return Finding(stream, verdict, verdict.status, None, tuple(notes))
+    rule = covering[verdict.code]
+    where = _where(rule)
     uncovered = [code for code in failing if code not in covering]
-    rule, peer_without_reason = covering[verdict.code]
-    where = f" (line {rule.line})" if rule.line else ""
     if uncovered:
         notes.append(f"{rule.kind} suppression{where} covers {verdict.code}, but {', '.join(uncovered)} "
                      f"{'is' if len(uncovered) == 1 else 'are'} not suppressed, so the stream still fails")
         return Finding(stream, refocus(stream, verdict, uncovered[0]), verdict.status, None, tuple(notes))
-    if peer_without_reason:
+    if not rule.reason:
+        # a peer's form is honoured for teams migrating, though some (trivy, Guard) have no place for a reason
         notes.append(f"{rule.kind} suppression{where} has no reason: it is honoured, but an auditor will ask "
                      "why; replace it with " + ("Metadata: {sseguard: {ignore: [{code: CODE, reason: ...}]}}" if cfn
                                                 else '# sseguard:ignore CODE reason="..."'))
     applied = AppliedSuppression(rule.kind, rule.reason or "(no reason given)", rule.expires, rule.line)
     return Finding(stream, verdict, Status.SUPPRESSED, applied, tuple(notes))
+
+
+def _not_in_force(rule: SuppressionRule, failing: tuple[str, ...], today: dt.date, cfn: bool) -> str | None:
+    """Why a suppression does not apply, as a note for the finding; "" when it has nothing to say of these codes
+    (it suppresses others), None when it is in force."""
+    where = _where(rule)
+    if not rule.codes:
+        return f"{rule.kind} suppression{where} names no code of this control: {rule.text!r}"
+    if not rule.codes.intersection(failing):
+        return ""
+    if not rule.reason and rule.kind is SuppressionKind.SSEGUARD:
+        return (f"{rule.kind} suppression{where} has no reason and is not applied: give "
+                + ("it a reason" if cfn else 'reason="..."'))
+    if rule.expires:
+        try:
+            expires = dt.date.fromisoformat(rule.expires)
+        except ValueError:
+            return (f"{rule.kind} suppression{where} has an unreadable expiry {rule.expires!r} and is not applied: "
+                    "use YYYY-MM-DD")
+        if expires < today:
+            return f"{rule.kind} suppression{where} expired on {rule.expires} and no longer applies"
+    return None
+
+
+def _where(rule: SuppressionRule) -> str:
+    return f" (line {rule.line})" if rule.line else ""

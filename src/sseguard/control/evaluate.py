@@ -17,12 +17,13 @@ from sseguard.model import (
     KeyManager,
     KeyState,
     OutOfReach,
+    PolicyOrigin,
     Status,
     Stream,
     Unknown,
     Variant,
     Verdict,
-    is_resolved,
+    unresolved,
 )
 
 # The key checks of CONTROL.md's table; the AWS-managed key is AWS's to keep usable, so only its region is checked.
@@ -66,14 +67,15 @@ class KeyContext:
     def policy_analysis(self, code: str) -> keypolicy.PolicyAnalysis | None:
         """The key policy's analysis, or None (and ``code`` noted as skipped) when the policy is not known."""
         policy = self.key.policy
-        if not is_resolved(policy):
-            assert isinstance(policy, Unknown | OutOfReach)
-            self.skipped[code] = policy.reason
+        if (why := unresolved(policy)) is not None:
+            self.skipped[code] = why.reason
             return None
         assert isinstance(policy, Mapping)
         if not self._analysed:
             self._analysis = keypolicy.analyze(policy)
             self._analysed = True
+            if self.key.policy_origin is PolicyOrigin.DEFAULT or keypolicy.is_default_policy(policy):
+                self.notes.append(keypolicy.DEFAULT_POLICY_NOTE)
             self.notes.extend(self._analysis.notes)
         return self._analysis
 
@@ -87,8 +89,8 @@ def ksse011_region_mismatch(ctx: KeyContext) -> bool:
     if key.in_stream_region:
         return False
     for region in (key.region, stream.region):
-        if isinstance(region, OutOfReach | Unknown):
-            ctx.skipped["KSSE011"] = region.reason
+        if (why := unresolved(region)) is not None:
+            ctx.skipped["KSSE011"] = why.reason
             return False
     return key.region != stream.region
 
@@ -108,8 +110,8 @@ def ksse013_no_service_principal(ctx: KeyContext) -> bool:
 def ksse014_key_unusable(ctx: KeyContext) -> bool:
     """The key is disabled, pending deletion, or missing."""
     state = ctx.key.state
-    if isinstance(state, OutOfReach | Unknown):
-        ctx.skipped["KSSE014"] = state.reason
+    if (why := unresolved(state)) is not None:
+        ctx.skipped["KSSE014"] = why.reason
         return False
     return state in _UNUSABLE
 
@@ -308,7 +310,7 @@ def evidence(stream: Stream, verdict: Verdict) -> dict[str, Any]:
             "manager": _fact(key.manager),
             "state": _fact(key.state),
             "policy": _fact(key.policy),
-            "policy_origin": key.policy_origin,
+            "policy_origin": key.policy_source,
             "declared_at": key.declared_at,
         }
     if verdict.also_failing:
@@ -338,4 +340,4 @@ def _fact(value: object) -> Any:
     return value
 
 
-__all__ = ["KEY_CHECK_CODES", "evaluate", "evidence", "is_aws_managed_alias", "refocus"]
+__all__ = ["KEY_CHECK_CODES", "evaluate", "evidence", "refocus"]

@@ -230,20 +230,34 @@ def render_html(report: PeriodReport) -> str:
     data = report.to_dict()
     period = f"{data['period']['from']} to {data['period']['to']} (UTC)"
     body = [f"<h1>Kinesis stream encryption evidence, {_e(period)}</h1>", _html_integrity(data["history"]),
-            f'<p id="coverage">{_e(_coverage(data))}</p>']
-    sm = data["summary"]
-    body.append(_table(["streams", "compliant all period", "with non-compliant days", "fixed in period",
-                        "still failing", "with suppressions"],
-                       [[str(sm[k]) for k in ("streams", "compliant_all_period", "with_non_compliant_days",
-                                              "fixed_in_period", "still_failing", "with_suppressions")]]))
-    body.append("<h2>Compliance over time</h2>" + _chart(data["days"]))
+            f'<p id="coverage">{_e(_coverage(data))}</p>', _html_summary(data["summary"]),
+            "<h2>Compliance over time</h2>" + _chart(data["days"]), _html_legend(),
+            _html_streams(data["streams"], len(report.days)), *_html_episodes(data["streams"]),
+            *_html_suppressions(data["streams"]), _html_runs(data["runs"]), mapping_section()]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>sseguard evidence {_e(period)}</title><style>{_CSS}</style></head><body>"
+            + "\n".join(body) + f"<footer><p>sseguard {_e(data['tool']['version'])}, generated "
+            f"{_e(data['generated_at'])}</p></footer></body></html>\n")
+
+
+def _html_summary(sm: dict[str, Any]) -> str:
+    return _table(["streams", "compliant all period", "with non-compliant days", "fixed in period", "still failing",
+                   "with suppressions"],
+                  [[str(sm[k]) for k in ("streams", "compliant_all_period", "with_non_compliant_days",
+                                         "fixed_in_period", "still_failing", "with_suppressions")]])
+
+
+def _html_legend() -> str:
     legend = "".join(f'<span><i class="cell" style="background:{c}"></i> {_e(s)}</span>' for s, c in _COLORS.items())
-    body.append(f'<p class="legend">{legend}</p>')
+    return f'<p class="legend">{legend}</p>'
+
+
+def _html_streams(streams: list[dict[str, Any]], days: int) -> str:
     # A long period keeps its timeline about as wide as a screen: thinner days, never under 2 px; a span of days
     # is one bar as wide as its days.
-    day_w = max(2, min(12, 720 // max(len(report.days), 1) - 1))
+    day_w = max(2, min(12, 720 // max(days, 1) - 1))
     rows = []
-    for s in data["streams"]:
+    for s in streams:
         cells = "".join(
             f'<i class="cell" style="background:{_COLORS[c["status"]]};width:{(day_w + 1) * c["days"] - 1}px" '
             f'title="{_e(_span_dates(c))}: {_e(c["status"])}'
@@ -255,34 +269,40 @@ def render_html(report: PeriodReport) -> str:
                      str(s["non_compliant_days"]), str(counts[NOT_SEEN] + counts[NOT_SCANNED]),
                      f"{_e(s['last_status']['status'])} {_e(s['last_status']['code'])}",
                      _e(_t(fixes[-1]["fixed_at"])) if fixes else "", _e(fixes[-1]["time_to_fix"]) if fixes else ""])
-    body.append('<h2>Streams</h2><div id="streams">' + _table(
+    return '<h2>Streams</h2><div id="streams">' + _table(
         ["stream", "source", "timeline", "compliant all period", "non-compliant days", "gap days", "last status",
-         "fixed at", "time to fix"], rows) + "</div>")
+         "fixed at", "time to fix"], rows) + "</div>"
+
+
+def _html_episodes(streams: list[dict[str, Any]]) -> list[str]:
     episodes = [[f"<code>{_e(s['address'])}</code>", _e(e["code"]),
                  _e(_t(e["failed_since"])) + (" (before the period)" if e["started_before_period"] else ""),
                  _e(_t(e["fixed_at"]) or "not fixed"), _e(e["time_to_fix"] or "")]
-                for s in data["streams"] for e in s["episodes"]]
-    if episodes:
-        body.append("<h2>Failure episodes</h2>" + _table(["stream", "code", "failed since", "fixed at",
-                                                           "time to fix"], episodes))
+                for s in streams for e in s["episodes"]]
+    if not episodes:
+        return []
+    return ["<h2>Failure episodes</h2>" + _table(["stream", "code", "failed since", "fixed at", "time to fix"],
+                                                  episodes)]
+
+
+def _html_suppressions(streams: list[dict[str, Any]]) -> list[str]:
+    out = []
     sups = [[f"<code>{_e(s['address'])}</code>", _e(x["code"]), _e(x["kind"]), _e(x["reason"]),
              _e(x["expires"] or "never") + (" (within the period)" if x["expires_within_period"] else ""),
-             _e(_t(x["first_seen"])), _e(_t(x["last_seen"]))] for s in data["streams"] for x in s["suppressions"]]
+             _e(_t(x["first_seen"])), _e(_t(x["last_seen"]))] for s in streams for x in s["suppressions"]]
     if sups:
-        body.append("<h2>Suppressions in force</h2>" + _table(
+        out.append("<h2>Suppressions in force</h2>" + _table(
             ["stream", "code", "kind", "reason", "expires", "first seen", "last seen"], sups))
-    notes = [f"<li><code>{_e(s['address'])}</code>: {_e(n)}</li>" for s in data["streams"]
-             for n in s["suppression_notes"]]
+    notes = [f"<li><code>{_e(s['address'])}</code>: {_e(n)}</li>" for s in streams for n in s["suppression_notes"]]
     if notes:
-        body.append("<h2>Suppressions not applied</h2><ul>" + "".join(notes) + "</ul>")
-    runs = [[_e(_t(r["recorded_at"])), _e(r["run_id"]), _e(r["command"]), _e(", ".join(r["inputs"])),
-             _e(r["git_commit"] or ""), str(r["finding_count"])] for r in data["runs"]]
-    body.append("<h2>Runs</h2>" + _table(["recorded at", "run", "command", "inputs", "git commit", "findings"], runs))
-    body.append(mapping_section())
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>sseguard evidence {_e(period)}</title><style>{_CSS}</style></head><body>"
-            + "\n".join(body) + f"<footer><p>sseguard {_e(data['tool']['version'])}, generated "
-            f"{_e(data['generated_at'])}</p></footer></body></html>\n")
+        out.append("<h2>Suppressions not applied</h2><ul>" + "".join(notes) + "</ul>")
+    return out
+
+
+def _html_runs(runs: list[dict[str, Any]]) -> str:
+    rows = [[_e(_t(r["recorded_at"])), _e(r["run_id"]), _e(r["command"]), _e(", ".join(r["inputs"])),
+             _e(r["git_commit"] or ""), str(r["finding_count"])] for r in runs]
+    return "<h2>Runs</h2>" + _table(["recorded at", "run", "command", "inputs", "git commit", "findings"], rows)
 
 
 PERIOD_FORMATS: dict[str, Callable[[PeriodReport], str]] = {

@@ -11,7 +11,7 @@ from sseguard import __version__
 from sseguard.control.codes import CODES, CONTROL_ID, CONTROL_TITLE
 from sseguard.control.evaluate import evidence
 from sseguard.control.mappings import mappings
-from sseguard.model import ErrorKind, Finding, InputError, OutOfReach, ScannedInput, Status, Unknown
+from sseguard.model import ErrorKind, Finding, InputError, ScannedInput, Status, resolved_or_none
 from sseguard.report.escape import bounded_evidence
 
 SCHEMA_ID = "sseguard/report/v1"
@@ -136,9 +136,7 @@ def remediation_of(finding: Finding) -> str:
 
 
 def _plain(value: object) -> Any:
-    if isinstance(value, Unknown | OutOfReach):
-        return None
-    return value
+    return resolved_or_none(value)
 
 
 def shown_evidence(f: Finding) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sseguard.control.codes import CODES, CONTROL_ID
 from sseguard.control.mappings import mappings
-from sseguard.model import Finding, InputError, OutOfReach, Unknown
+from sseguard.model import Finding, InputError, resolved_or_none
 from sseguard.report.core import RenderOptions, Report, remediation_of, severity
 from sseguard.report.escape import csv_safe
 
@@ -59,9 +59,8 @@ def tool_ids() -> str:
 
 
 def _known(value: object) -> str:
-    if value is None or isinstance(value, Unknown | OutOfReach):
-        return ""
-    return str(value)
+    known = resolved_or_none(value)
+    return "" if known is None else str(known)
 
 
 def row(f: Finding) -> dict[str, str]:

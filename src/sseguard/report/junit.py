@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 from sseguard import __version__
 from sseguard.control.codes import CODES, CONTROL_ID
-from sseguard.model import Finding, InputError, OutOfReach, Status, Unknown
+from sseguard.model import Finding, InputError, Status, resolved_or_none
 from sseguard.report.core import RenderOptions, Report, remediation_of
 from sseguard.report.escape import xml_safe
 
@@ -22,7 +22,7 @@ def classname(f: Finding) -> str:
     s = f.stream
     if s.location.path:
         return s.location.path
-    region = s.region if not isinstance(s.region, Unknown | OutOfReach) else None
+    region = resolved_or_none(s.region)
     parts = [p for p in (s.account, region) if p]
     return "/".join(parts) if parts else s.location.kind.value
 

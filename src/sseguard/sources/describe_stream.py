@@ -25,6 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sseguard.kms import is_kms
 from sseguard.model import (
     ErrorKind,
     InputError,
@@ -89,7 +90,7 @@ def _adapted(document: Any, shown: str, options: ScanOptions) -> SourceResult:
                                                    "StreamDescription or StreamDescriptionSummary", line,
                                             ErrorKind.INCOMPLETE))
             continue
-        stream = _stream(description, wrapper, shown, options)
+        stream = to_stream(description, wrapper, shown, options)
         if isinstance(stream, str):
             result.errors.append(InputError(shown, where + stream, description.line, ErrorKind.INCOMPLETE))
         else:
@@ -110,7 +111,8 @@ def _description(output: Any) -> tuple[LMap | None, str]:
     return None, ""
 
 
-def _stream(description: LMap, wrapper: str, shown: str, options: ScanOptions) -> Stream | str:
+def to_stream(description: LMap, wrapper: str, shown: str, options: ScanOptions) -> Stream | str:
+    """One saved stream description in the model, or why it cannot be one (a message for an input error)."""
     name = description.get("StreamName")
     arn_text = description.get("StreamARN")
     name = name if isinstance(name, str) and name else None
@@ -158,7 +160,7 @@ def _key(description: LMap, encryption: str | Unknown,
          region: str | OutOfReach) -> tuple[str | Unknown | None, Key | None]:
     value = description.get("KeyId")
     if "KeyId" not in description:
-        if isinstance(encryption, str) and encryption.strip().upper() == "KMS":
+        if isinstance(encryption, str) and is_kms(encryption):
             # The API always returns KeyId with KMS; an output without the field was cut, so the key is not known.
             return Unknown("the saved output has EncryptionType KMS but no KeyId field",
                            "save the full output of aws kinesis describe-stream-summary, or scan live with "

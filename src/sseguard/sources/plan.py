@@ -14,7 +14,7 @@ A stream being deleted gets no finding. Nothing here judges a stream.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -379,7 +379,7 @@ class _PlanReader:
                 out.append(self._stream_without_values(planned, line))
                 continue
             try:
-                out.append(self._stream(planned, line))
+                out.append(self.to_stream(planned, line))
             except (TypeError, ValueError, AttributeError, KeyError) as err:
                 # A shape no Terraform writes: an error for the input, an unknown for the stream, and the scan goes on.
                 why = f"cannot read {planned.address}: {err}"
@@ -403,7 +403,8 @@ class _PlanReader:
         start = self.text.find('"resource_changes"')
         return LineFinder(self.text, "address", max(start, 0)).lines(addresses)
 
-    def _stream(self, planned: _Planned, line: int | None) -> Stream:
+    def to_stream(self, planned: _Planned, line: int | None) -> Stream:
+        """One planned stream in the model: ``after`` read with the configuration that wrote it."""
         region = self._region_of(planned)
         arn_text = text_or_none(planned.after.get("arn"))
         arn = parse_arn(arn_text)
@@ -499,7 +500,6 @@ class _PlanReader:
 
 
 def _with_reference(key: Key, reference: str) -> Key:
-    return Key(reference=reference, arn=key.arn, region=key.region, account=key.account, manager=key.manager,
-               state=key.state, policy=key.policy, policy_origin=key.policy_origin, declared_at=key.declared_at)
+    return replace(key, reference=reference)
 
 

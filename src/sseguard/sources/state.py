@@ -113,7 +113,7 @@ def _adapted(state: Any, text: str, shown: str, options: ScanOptions) -> SourceR
     for res in resources:
         if res.rtype == STREAM_TYPE and res.mode == "managed":
             try:
-                result.streams.append(_stream(res, index, shown, options))
+                result.streams.append(to_stream(res, index, shown, options))
             except (TypeError, ValueError, AttributeError, KeyError) as err:
                 # A shape no Terraform writes: an error for the input, an unknown for the stream, and the scan goes on.
                 why = f"cannot read {res.address}: {err}"
@@ -222,7 +222,8 @@ def _managed_key_facts(res: _Resource) -> KeyFacts:
     )
 
 
-def _stream(res: _Resource, index: KeyIndex, shown: str, options: ScanOptions) -> Stream:
+def to_stream(res: _Resource, index: KeyIndex, shown: str, options: ScanOptions) -> Stream:
+    """One stream of the state in the model: its values as AWS reported them, its key found in the same state."""
     values = res.values
     arn_text = text_or_none(values.get("arn"))
     arn = parse_arn(arn_text)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sseguard.control.evaluate import is_aws_managed_alias
 from sseguard.keypolicy import PolicyError, default_key_policy, parse_policy
-from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Unknown
+from sseguard.kms import is_aws_managed_alias
+from sseguard.model import Key, KeyManager, KeyState, OutOfReach, PolicyOrigin, Unknown
 from sseguard.sources.safe_load import LoadError, decode, json_decoder, loads
 
 MAX_JSON_BYTES = 512 * 1024 * 1024
@@ -372,16 +372,17 @@ def key_from_facts(reference: str, facts: KeyFacts, via: AliasFacts | None = Non
         except ValueError:
             manager = OutOfReach(f"{facts.address} reports an unknown key manager {facts.manager!r}")
     policy: dict[str, Any] | OutOfReach
-    origin: str | None = None
+    origin: PolicyOrigin | None = None
+    source: str | None = None
     if isinstance(facts.policy, OutOfReach):
         policy = facts.policy
     elif facts.policy is None:
         policy = default_key_policy(account)
-        origin = f"the default key policy: {facts.address} gives no policy of its own"
+        origin, source = PolicyOrigin.DEFAULT, f"the default key policy: {facts.address} gives no policy of its own"
     else:
         try:
             policy = parse_policy(facts.policy)
-            origin = f"the policy of {facts.address}"
+            origin, source = PolicyOrigin.GIVEN, f"the policy of {facts.address}"
         except PolicyError as err:
             policy = OutOfReach(f"the policy of {facts.address} cannot be read: {err}")
     declared = facts.address if via is None else f"{via.address} -> {facts.address}"
@@ -394,6 +395,7 @@ def key_from_facts(reference: str, facts: KeyFacts, via: AliasFacts | None = Non
         state=_key_state(facts),
         policy=policy,
         policy_origin=origin,
+        policy_source=source,
         declared_at=declared,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sseguard.kms import is_kms
 from sseguard.model import Key, Location, OutOfReach, SourceKind, Stream, Unknown
 from sseguard.sources.aws.collect import Described
 from sseguard.sources.aws.errors import API_ERROR
@@ -30,7 +31,7 @@ def _missing_field(name: str, field: str) -> Unknown:
     )
 
 
-def stream_from_summary(described: Described, key: Key | None, key_facts: dict[str, Any]) -> Stream:
+def to_stream(described: Described, key: Key | None, key_facts: dict[str, Any]) -> Stream:
     """A described stream in the model; ``key`` is the resolved key of a KMS stream."""
     target = described.target
     account, region = target.account.account_id, target.region
@@ -39,7 +40,7 @@ def stream_from_summary(described: Described, key: Key | None, key_facts: dict[s
     arn = str(summary.get("StreamARN") or stream_arn(account, region, name))
     encryption: str | Unknown = summary.get("EncryptionType") or _missing_field(name, "EncryptionType")
     key_ref: str | Unknown | None = summary.get("KeyId")
-    if isinstance(encryption, str) and encryption.strip().upper() == "KMS" and key_ref is None:
+    if isinstance(encryption, str) and is_kms(encryption) and key_ref is None:
         # A KMS stream always has a key; an answer without one is incomplete, not a stream without a key.
         key_ref = _missing_field(name, "KeyId")
     facts: dict[str, Any] = {"kinesis:DescribeStreamSummary": dict(summary)}

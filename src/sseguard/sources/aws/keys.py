@@ -15,10 +15,11 @@ import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from sseguard.control.evaluate import is_aws_managed_alias
-from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Unknown
+from sseguard.kms import is_aws_managed_alias
+from sseguard.model import Key, KeyManager, KeyState, OutOfReach, PolicyOrigin, Unknown
 from sseguard.sources.aws.answers import FLAG, NAME, TEXT, Kind, Unreadable, call, call_pages
 from sseguard.sources.aws.errors import API_ERROR, error_code_and_message, shown, unreadable_resolve
 from sseguard.sources.aws.session import Account, Clients
@@ -36,12 +37,21 @@ _DESCRIBE_FIELDS: dict[str, Kind] = {
 _PREDEFINED_ALIAS = "alias/aws/"
 
 
+class KeyKind(StrEnum):
+    """How a stream's key reference is looked up."""
+
+    AWS_MANAGED = "aws-managed"  # alias/aws/kinesis: never looked up (DescribeKey could create the key)
+    ALIAS = "alias"  # through ListAliases, then the key it targets
+    KEY = "key"  # a key id or key ARN of the stream's account
+    FOREIGN = "foreign"  # a key of another account: out of reach
+
+
 @dataclass(frozen=True)
 class KeyRef:
     """A stream's key reference, placed: whose key, where, and how to look it up."""
 
     reference: str
-    kind: str  # "aws-managed", "alias", "key", "foreign"
+    kind: KeyKind
     account: str
     region: str
     ident: str  # the alias name (alias/NAME) or the key id to describe
@@ -63,11 +73,11 @@ def place(reference: str, account: str, region: str) -> KeyRef:
         key_region, key_account, from_arn = region, account, False
         names_alias = ref.lower().startswith("alias/")
         ident = ref
-    kind = "alias" if names_alias else "key"
+    kind = KeyKind.ALIAS if names_alias else KeyKind.KEY
     if is_aws_managed_alias(ref):
-        kind = "aws-managed"
+        kind = KeyKind.AWS_MANAGED
     elif key_account != account:
-        kind = "foreign"
+        kind = KeyKind.FOREIGN
     return KeyRef(reference, kind, key_account, key_region, ident, from_arn, names_alias)
 
 
@@ -101,7 +111,7 @@ class KeyResolver:
     def resolve(self, refs: Iterable[KeyRef]) -> dict[KeyRef, Resolved]:
         """The key of every reference; calls run in the pool, each alias list and key once."""
         wanted = list(dict.fromkeys(refs))
-        alias_places = sorted({(r.account, r.region) for r in wanted if r.kind == "alias"})
+        alias_places = sorted({(r.account, r.region) for r in wanted if r.kind is KeyKind.ALIAS})
         for place_, listed in zip(alias_places, self._pool.map(self._list_aliases, alias_places), strict=True):
             self._aliases[place_] = listed
         key_ids: set[tuple[str, str, str]] = set()
@@ -138,9 +148,9 @@ class KeyResolver:
 
     def _key_id(self, ref: KeyRef) -> tuple[str, str, str] | None:
         """The (account, region, key) to describe for a reference, if any."""
-        if ref.kind == "key":
+        if ref.kind is KeyKind.KEY:
             return (ref.account, ref.region, ref.ident)
-        if ref.kind == "alias":
+        if ref.kind is KeyKind.ALIAS:
             entry = self._alias_entry(ref)
             if isinstance(entry, dict) and entry.get("TargetKeyId"):
                 return (ref.account, ref.region, str(entry["TargetKeyId"]))
@@ -163,12 +173,12 @@ class KeyResolver:
         return _KeyFacts(describe=described, policy=_read_policy(clients, region, described.get("Arn") or key_id))
 
     def _build(self, ref: KeyRef) -> Resolved:
-        if ref.kind == "aws-managed":
+        if ref.kind is KeyKind.AWS_MANAGED:
             return Resolved(_aws_managed(ref))
-        if ref.kind == "foreign":
+        if ref.kind is KeyKind.FOREIGN:
             return Resolved(_foreign(ref))
         facts: dict[str, Any] = {}
-        if ref.kind == "alias":
+        if ref.kind is KeyKind.ALIAS:
             entry = self._alias_entry(ref)
             if isinstance(entry, dict):
                 facts["kms:ListAliases"] = entry
@@ -233,7 +243,8 @@ def _described(ref: KeyRef, key_id: str, key_facts: _KeyFacts) -> Key:
         manager=_enum(KeyManager, meta, "KeyManager", key_id),
         state=_enum(KeyState, meta, "KeyState", key_id),
         policy=key_facts.policy,
-        policy_origin="kms:GetKeyPolicy" if isinstance(key_facts.policy, Mapping) else None,
+        policy_origin=PolicyOrigin.LIVE if isinstance(key_facts.policy, Mapping) else None,
+        policy_source="kms:GetKeyPolicy" if isinstance(key_facts.policy, Mapping) else None,
         declared_at=arn,
         in_stream_region=not ref.region_from_arn,
     )

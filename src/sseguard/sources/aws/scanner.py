@@ -9,8 +9,9 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from sseguard.kms import is_kms
 from sseguard.model import Key, ScannedInput, SourceKind, SourceResult, Stream, Unknown
-from sseguard.sources.aws.adapter import stream_from_error, stream_from_summary, unreadable_place
+from sseguard.sources.aws.adapter import stream_from_error, to_stream, unreadable_place
 from sseguard.sources.aws.collect import Described, Target, describe, enabled_regions, list_target
 from sseguard.sources.aws.deadline import Deadline
 from sseguard.sources.aws.keys import KeyRef, KeyResolver, place
@@ -153,7 +154,7 @@ def _adapt(answers: Sequence[Described], resolver: KeyResolver) -> list[Stream]:
     refs: dict[int, KeyRef] = {}
     for i, answer in enumerate(answers):
         summary = answer.summary
-        if summary is None or str(summary.get("EncryptionType", "")).strip().upper() != "KMS":
+        if summary is None or not is_kms(str(summary.get("EncryptionType", ""))):
             continue
         reference = summary.get("KeyId")
         if isinstance(reference, str) and reference.strip():
@@ -169,5 +170,5 @@ def _adapt(answers: Sequence[Described], resolver: KeyResolver) -> list[Stream]:
         if i in refs:
             found = resolved[refs[i]]
             key, facts = found.key, found.facts
-        streams.append(stream_from_summary(answer, key, facts))
+        streams.append(to_stream(answer, key, facts))
     return streams

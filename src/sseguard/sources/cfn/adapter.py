@@ -43,7 +43,7 @@ def adapt(template: Template, options: ScanOptions, shown: str) -> tuple[list[St
             continue
         if rtype != STREAM_TYPE:
             continue
-        stream = _stream(logical, resource, line, resolver, finder, options, shown)
+        stream = to_stream(logical, resource, line, resolver, finder, options, shown)
         if stream is not None:
             streams.append(stream)
     return streams, errors
@@ -64,8 +64,9 @@ def _disallowed_parameters(template: Template, options: ScanOptions, shown: str)
     return errors
 
 
-def _stream(logical: str, resource: Mapping[str, Any], line: int | None, resolver: Resolver, finder: KeyFinder,
-            options: ScanOptions, shown: str) -> Stream | None:
+def to_stream(logical: str, resource: Mapping[str, Any], line: int | None, resolver: Resolver, finder: KeyFinder,
+              options: ScanOptions, shown: str) -> Stream | None:
+    """One ``AWS::Kinesis::Stream`` in the model; None when its condition is false (the stream is not created)."""
     facts: dict[str, Any] = {"logical_id": logical}
     condition = resource.get("Condition")
     if isinstance(condition, str):

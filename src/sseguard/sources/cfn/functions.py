@@ -9,13 +9,30 @@ import base64
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sseguard.model import Unknown
+from sseguard.sources.cfn.load import Template
 from sseguard.sources.cfn.values import NO_VALUE, Deferred, as_text, choose, concat, derived
 
-if TYPE_CHECKING:
-    from sseguard.sources.cfn.intrinsics import Resolver
+
+class Resolver(Protocol):
+    """What a function needs from the template's resolver (``intrinsics.Resolver`` is the one there is)."""
+
+    @property
+    def template(self) -> Template: ...
+
+    def value(self, node: Any) -> Any: ...
+
+    def lifted(self, args: Any, fn: Callable[[Any], Any], depth: int = 0) -> Any: ...
+
+    def ref(self, name: str) -> Any: ...
+
+    def get_att(self, resource: str, attribute: str) -> Deferred: ...
+
+    def condition(self, name: str) -> bool | Unknown: ...
+
+    def decide(self, expr: Any) -> bool | Unknown: ...
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _AFTER_DEPLOY_FIX = "scan the deployed stream (sseguard aws)"

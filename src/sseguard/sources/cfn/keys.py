@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sseguard import keypolicy
-from sseguard.model import ErrorKind, InputError, Key, KeyManager, KeyState, OutOfReach, Unknown
+from sseguard.model import ErrorKind, InputError, Key, KeyManager, KeyState, OutOfReach, PolicyOrigin, Unknown
 from sseguard.sources.cfn.intrinsics import Resolver
 from sseguard.sources.cfn.values import NO_VALUE, Choice, Deferred, over, settle
 from sseguard.sources.safe_load import LMap
@@ -25,6 +25,9 @@ _ARN = re.compile(r"^arn:[^:]+:kms:(?P<region>[^:]*):(?P<account>[^:]*):(?P<kind
 _ACCOUNT = re.compile(r"^\d{12}$")
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 _STACK_REGION_ARN = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]+):kms:\$\{AWS::Region\}:")
+
+
+_DEFAULT_SOURCE = "KMS's default key policy"
 
 
 class _Unresolvable(Exception):
@@ -131,7 +134,9 @@ class KeyFinder:
         props = _properties(resource)
         region: str | OutOfReach = self.region if self.region is not None else OutOfReach(
             f"key {logical} is in the stack's region, which is not known: pass --region")
-        policy, origin = self._policy(logical, props, resource)
+        policy, source = self._policy(logical, props, resource)
+        origin = None if source is None else PolicyOrigin.DEFAULT if source.startswith(_DEFAULT_SOURCE) else \
+            PolicyOrigin.GIVEN
         return Key(
             reference=logical,
             region=region,
@@ -139,6 +144,7 @@ class KeyFinder:
             state=self._state(logical, props),
             policy=policy,
             policy_origin=origin,
+            policy_source=source,
             declared_at=logical,
             # A key of the same template is created in the same stack, so in the stream's region.
             in_stream_region=True,
@@ -155,7 +161,7 @@ class KeyFinder:
         raw = self.resolver.member(props, "KeyPolicy")
         if raw is NO_VALUE or raw is None:
             return (keypolicy.default_key_policy(None),
-                    f"KMS's default key policy (key {logical} sets no KeyPolicy); ACCOUNT is the stack's account")
+                    f"{_DEFAULT_SOURCE} (key {logical} sets no KeyPolicy); ACCOUNT is the stack's account")
         try:
             document = _render(raw)
         except _Unresolvable as err:

@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sseguard.model import SuppressionRule
+from sseguard.model import SuppressionKind, SuppressionRule
 from sseguard.suppressions import PEER_CODES
 
 _CODE = re.compile(r"\bKSSE\d{3}\b", re.IGNORECASE)
@@ -57,7 +57,8 @@ def _sseguard(block: Any) -> list[SuppressionRule]:
     rules = []
     for entry, line in _entries(block, "ignore"):
         if not isinstance(entry, Mapping):
-            rules.append(SuppressionRule("sseguard", frozenset(), "", None, f"sseguard ignore {entry!r}", line))
+            rules.append(SuppressionRule(SuppressionKind.SSEGUARD, frozenset(), "", None, f"sseguard ignore {entry!r}",
+                                         line))
             continue
         named = entry.get("code", entry.get("codes"))
         names = named if isinstance(named, list) else [named]
@@ -65,7 +66,7 @@ def _sseguard(block: Any) -> list[SuppressionRule]:
         codes = frozenset(c.upper() for name in names for c in _CODE.findall(_text(name)))
         expires = entry.get("expires")
         rules.append(SuppressionRule(
-            "sseguard", codes, _text(entry.get("reason")), _text(expires) or None,
+            SuppressionKind.SSEGUARD, codes, _text(entry.get("reason")), _text(expires) or None,
             f"sseguard ignore {', '.join(_text(c) for c in names if c is not None) or '(no code)'}", line,
         ))
     return rules
@@ -77,8 +78,8 @@ def _cfn_nag(block: Any) -> list[SuppressionRule]:
         if isinstance(entry, Mapping):
             rule_id = _text(entry.get("id")).upper()
             if rule_id in PEER_CODES:
-                rules.append(SuppressionRule("cfn_nag", PEER_CODES[rule_id], _text(entry.get("reason")), None,
-                                             f"cfn_nag rules_to_suppress {rule_id}", line))
+                rules.append(SuppressionRule(SuppressionKind.CFN_NAG, PEER_CODES[rule_id], _text(entry.get("reason")),
+                                             None, f"cfn_nag rules_to_suppress {rule_id}", line))
     return rules
 
 
@@ -87,8 +88,8 @@ def _guard(block: Any) -> list[SuppressionRule]:
     for entry, line in _entries(block, "SuppressedRules"):
         rule_id = _text(entry).upper()
         if rule_id in PEER_CODES:
-            rules.append(SuppressionRule("guard", PEER_CODES[rule_id], "", None, f"guard SuppressedRules {rule_id}",
-                                         line))
+            rules.append(SuppressionRule(SuppressionKind.GUARD, PEER_CODES[rule_id], "", None,
+                                         f"guard SuppressedRules {rule_id}", line))
     return rules
 
 
@@ -98,6 +99,6 @@ def _checkov(block: Any) -> list[SuppressionRule]:
         if isinstance(entry, Mapping):
             rule_id = _text(entry.get("id")).upper()
             if rule_id in PEER_CODES:
-                rules.append(SuppressionRule("checkov", PEER_CODES[rule_id], _text(entry.get("comment")), None,
-                                             f"checkov skip {rule_id}", line))
+                rules.append(SuppressionRule(SuppressionKind.CHECKOV, PEER_CODES[rule_id], _text(entry.get("comment")),
+                                             None, f"checkov skip {rule_id}", line))
     return rules

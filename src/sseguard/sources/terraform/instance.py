@@ -19,7 +19,7 @@ from typing import Any
 from sseguard.files import NotRegularFile, read_regular
 from sseguard.model import ErrorKind, InputError, OutOfReach, Unknown, Unreadable
 from sseguard.options import ScanOptions
-from sseguard.sources.terraform.evaluate import Bindings, Evaluator, Step, evaluate_string_file
+from sseguard.sources.terraform.expressions import Bindings, Evaluator, Step, evaluate_string_file
 from sseguard.sources.terraform.functions import build_functions
 from sseguard.sources.terraform.hcl import Block, Expr, HclSyntaxError, SourceFile, parse_expression_text
 from sseguard.sources.terraform.loader import Module, downloaded_modules, load_module, local_source, parse_file

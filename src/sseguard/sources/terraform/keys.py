@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from sseguard import keypolicy
 from sseguard.kms import is_aws_managed_alias, parse_kms_arn
-from sseguard.model import Key, KeyManager, KeyState, OutOfReach, Unknown, Unreadable
+from sseguard.model import Key, KeyManager, KeyState, OutOfReach, PolicyOrigin, Unknown, Unreadable
 from sseguard.sources.terraform.hcl import Block
 from sseguard.sources.terraform.instance import ModuleInstance, ResourceHandle
 from sseguard.sources.terraform.values import Computed, Ref, first_unknown
@@ -65,8 +66,7 @@ def key_from_literal(reference: str, stream_region: str | OutOfReach, inst: Modu
 
 
 def _with_literal_region(key: Key, region: str, account: str) -> Key:
-    return Key(key.reference, key.arn, region, account, key.manager, key.state, key.policy, key.policy_origin,
-               key.declared_at)
+    return replace(key, region=region, account=account)
 
 
 def _find_alias(inst: ModuleInstance, name: str) -> ResourceHandle | None:
@@ -150,8 +150,7 @@ def key_from_alias(alias: ResourceHandle, reference: str) -> Key:
                 handle = ResourceHandle(owner, "managed", ref.type, ref.name, ref.key, keyed=ref.key is not None)
                 key = key_from_block(handle, reference)
                 region = region_of(block, alias.inst, alias.bindings())
-                return Key(key.reference, key.arn, region, key.account, key.manager, key.state, key.policy,
-                           key.policy_origin, f"{alias.ref(None).address} -> {key.declared_at}")
+                return replace(key, region=region, declared_at=f"{alias.ref(None).address} -> {key.declared_at}")
     if isinstance(value, str):
         return key_from_literal(value, region_of(block, alias.inst, alias.bindings()), alias.inst)
     why = f"the target of {alias.ref(None).address} cannot be followed ({target.expr.text})"
@@ -213,9 +212,10 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
         elif enabled is not True and enabled is not None:
             reason = enabled.reason if isinstance(enabled, Unknown) else f"{enabled_attr.expr.text} is not known"
             state = OutOfReach(f"is_enabled of {key.ref(None).address} cannot be resolved: {reason}")
-    policy, origin = _policy_of(key)
+    policy, source = _policy_of(key)
+    origin = PolicyOrigin.DEFAULT if source == _DEFAULT_SOURCE else PolicyOrigin.GIVEN if source else None
     return Key(reference, region=region, manager=KeyManager.CUSTOMER, state=state, policy=policy,
-               policy_origin=origin, declared_at=key.ref(None).address)
+               policy_origin=origin, policy_source=source, declared_at=key.ref(None).address)
 
 
 def unreadable_block(handle: ResourceHandle) -> Unreadable | None:
@@ -226,6 +226,9 @@ def unreadable_block(handle: ResourceHandle) -> Unreadable | None:
     why = block.problem or "it has a syntax error"
     return Unreadable(f"{handle.ref(None).address} ({block.file.display}:{block.line}) cannot be read: {why}",
                       "fix the block (terraform validate shows the error)")
+
+
+_DEFAULT_SOURCE = "the default key policy (no policy is set)"
 
 
 def _policy_of(key: ResourceHandle) -> tuple[dict[str, Any] | Unknown | OutOfReach, str | None]:
@@ -244,7 +247,7 @@ def _policy_of(key: ResourceHandle) -> tuple[dict[str, Any] | Unknown | OutOfRea
                 return _policy_value(inst, inst.eval(attr.expr), f"aws_kms_key_policy.{rname}")
     attr = block.attr("policy")
     if attr is None:
-        return keypolicy.default_key_policy(None), "the default key policy (no policy is set)"
+        return keypolicy.default_key_policy(None), _DEFAULT_SOURCE
     return _policy_value(inst, inst.eval(attr.expr, key.bindings()), f"{key.ref(None).address}.policy")
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import replace
-from functools import partial
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sseguard.kms import is_aws_managed_alias, parse_kms_arn
@@ -91,8 +90,7 @@ def streams_of(inst: ModuleInstance, imports: set[str]) -> Iterator[Stream]:
         for key, bindings in expansion.instances:
             address = base + instance_key(key)
             importing = address in imports or (key is None and base in imports)
-            yield _guarded(inst, block, address, rules, partial(
-                to_stream, inst, block, address, bindings, importing, rules, expansion.unknown))
+            yield to_stream(StreamSite(inst, block, address, bindings, importing, rules, expansion.unknown))
     for unread in inst.module.unread_streams:
         address = f"{inst.path}.{STREAM_TYPE}.{unread.name}" if inst.path else f"{STREAM_TYPE}.{unread.name}"
         yield Stream(address, STREAM_TYPE, Location(SourceKind.TERRAFORM, unread.display, unread.line,
@@ -119,39 +117,45 @@ def _root_of(inst: ModuleInstance) -> str | None:
     return inst.tree.options.display_path(inst.tree.root_dir)
 
 
-def _guarded(inst: ModuleInstance, block: Block, address: str, rules: tuple[SuppressionRule, ...],
-             build: Callable[[], Stream]) -> Stream:
-    """A stream built by ``build``; a bug met while building it makes this one stream unknown, never the scan."""
-    try:
-        return build()
-    except Exception as err:
-        if os.environ.get("SSEGUARD_DEBUG"):
-            raise
-        why = Unknown(f"internal error while reading this stream ({type(err).__name__}: {err})",
-                      "please report it; meanwhile scan the plan JSON")
-        return _unknown_stream(inst, address, block, why, rules)
+@dataclass(frozen=True)
+class StreamSite:
+    """One stream instance to build: its module instance and block, its address and bindings (count, each),
+    whether an import targets it, its suppressions, and why its instances could not be expanded, if so."""
+
+    inst: ModuleInstance
+    block: Block
+    address: str
+    bindings: dict[str, Any]
+    importing: bool
+    rules: tuple[SuppressionRule, ...]
+    expansion_unknown: Unknown | None
 
 
 # The most undecided conditions whose outcomes are combined for one stream (2**4 = 16 variants); past it, unknown.
 MAX_BRANCHES = 4
 
 
-def to_stream(inst: ModuleInstance, block: Block, address: str, bindings: dict[str, Any], importing: bool,
-              rules: tuple[SuppressionRule, ...], expansion_unknown: Unknown | None) -> Stream:
+def to_stream(site: StreamSite) -> Stream:
     """One stream instance in the model. When its encryption type or key hangs on conditions that cannot be decided,
-    the stream carries a variant for each way they can go, and the judge decides it when they agree."""
-    with inst.tree.recording() as met:
-        stream = _one_stream(inst, block, address, bindings, importing, rules, expansion_unknown)
-    undecided = isinstance(stream.encryption_type, Unknown) or isinstance(stream.key_reference, Unknown)
-    if not met or not undecided:
-        return stream
-    variants = _variants(inst, block, address, bindings, importing, rules, expansion_unknown, met)
-    return replace(stream, variants=variants) if variants else stream
+    the stream carries a variant for each way they can go, and the judge decides it when they agree. A bug met
+    while building it makes this one stream unknown, never the scan."""
+    try:
+        with site.inst.tree.recording() as met:
+            stream = _one_stream(site)
+        undecided = isinstance(stream.encryption_type, Unknown) or isinstance(stream.key_reference, Unknown)
+        if not met or not undecided:
+            return stream
+        variants = _variants(site, met)
+        return replace(stream, variants=variants) if variants else stream
+    except Exception as err:
+        if os.environ.get("SSEGUARD_DEBUG"):
+            raise
+        why = Unknown(f"internal error while reading this stream ({type(err).__name__}: {err})",
+                      "please report it; meanwhile scan the plan JSON")
+        return _unknown_stream(site.inst, site.address, site.block, why, site.rules)
 
 
-def _variants(inst: ModuleInstance, block: Block, address: str, bindings: dict[str, Any], importing: bool,
-              rules: tuple[SuppressionRule, ...], expansion_unknown: Unknown | None,
-              met: set[Branch]) -> tuple[Variant, ...]:
+def _variants(site: StreamSite, met: set[Branch]) -> tuple[Variant, ...]:
     """The stream under every combination of outcomes of the undecided conditions it met (conditions met only
     under some outcome are split in turn); empty when there are too many to judge each."""
     pending: list[tuple[dict[tuple[str, str, int, str], bool], list[Branch], set[Branch]]] = [({}, [], set(met))]
@@ -166,8 +170,8 @@ def _variants(inst: ModuleInstance, block: Block, address: str, bindings: dict[s
             for outcome in (True, False):
                 pending.append(({**decisions, branch.key: outcome}, [*chosen, branch], open_))
             continue
-        with inst.tree.deciding(decisions), inst.tree.recording() as more:
-            variant = _one_stream(inst, block, address, bindings, importing, rules, expansion_unknown)
+        with site.inst.tree.deciding(decisions), site.inst.tree.recording() as more:
+            variant = _one_stream(site)
         fresh = {b for b in more if b.key not in decisions}
         if fresh and (isinstance(variant.encryption_type, Unknown) or isinstance(variant.key_reference, Unknown)):
             pending.append((decisions, chosen, open_ | fresh))
@@ -177,8 +181,9 @@ def _variants(inst: ModuleInstance, block: Block, address: str, bindings: dict[s
     return tuple(done)
 
 
-def _one_stream(inst: ModuleInstance, block: Block, address: str, bindings: dict[str, Any], importing: bool,
-                rules: tuple[SuppressionRule, ...], expansion_unknown: Unknown | None) -> Stream:
+def _one_stream(site: StreamSite) -> Stream:
+    inst, block, address, bindings = site.inst, site.block, site.address, site.bindings
+    importing, rules, expansion_unknown = site.importing, site.rules, site.expansion_unknown
     provider = provider_of(block, inst)
     region = region_of(block, inst, bindings)
     facts: dict[str, Any] = {"provider": provider}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import tree_sitter
@@ -23,13 +23,13 @@ from sseguard.sources.terraform.hcl import (
     parse_template_text,
     unescape,
 )
+from sseguard.sources.terraform.limits import MAX_TEXT_LENGTH, too_large
 from sseguard.sources.terraform.values import MAX_NUMBER_BITS, Computed, EvalError, parse_number, to_text, type_name
 
 Value = Any
 Bindings = dict[str, Value]
-# What one expression may build: longer texts and more iterations are refused (a template or a for expression
-# that would grow without bound is an error of that value, not a hang of the scan).
-MAX_TEXT_CHARS = 1024 * 1024
+# Iterations of for expressions and directives one value may take: a for expression that would grow without bound is
+# an error of that value, not a hang of the scan (templates are bounded by limits.MAX_TEXT_LENGTH).
 MAX_ITERATIONS = 200_000
 
 
@@ -229,8 +229,8 @@ class Evaluator:
         kids = node.children
         start = kids[0].end_byte if kids and kids[0].type == "quoted_template_start" else node.start_byte
         end = kids[-1].start_byte if kids and kids[-1].type == "quoted_template_end" else node.end_byte
-        parts = [c for c in kids if c.type in ("template_interpolation", "template_directive")]
-        return self._template(expr, start, end, parts, b, quoted=True)
+        parts = [c for c in kids if c.type in _PARTS]
+        return self._template(expr, _Span(start, end, parts), b, quoted=True)
 
     def _template_expr(self, node: tree_sitter.Node, expr: Expr, b: Bindings) -> Value:
         inner = node.children[0]
@@ -245,66 +245,58 @@ class Evaluator:
         src = expr.src
         start = src.index(b"\n", idents[0].end_byte) + 1
         end = src.rindex(b"\n", 0, idents[-1].start_byte) + 1
-        parts = [c for c in kids if c.type in ("template_interpolation", "template_directive")]
-        value = self._template(expr, start, end, parts, b, quoted=False, single_is_value=False)
+        parts = [c for c in kids if c.type in _PARTS]
+        value = self._template(expr, _Span(start, end, parts), b, quoted=False, single_is_value=False)
         if strip and isinstance(value, str):
             value = _dedent(value)
         return value
 
-    def _template(self, expr: Expr, start: int, end: int, parts: list[tree_sitter.Node], b: Bindings,
-                  quoted: bool, single_is_value: bool = True) -> Value:
-        src = expr.src
+    def _template(self, expr: Expr, span: _Span, b: Bindings, quoted: bool, single_is_value: bool = True) -> Value:
+        parts = span.parts
         if (single_is_value and len(parts) == 1 and parts[0].type == "template_interpolation"
-                and not src[start:parts[0].start_byte].strip() and not src[parts[0].end_byte:end].strip()
-                and start == parts[0].start_byte and end == parts[0].end_byte):
+                and span.start == parts[0].start_byte and span.end == parts[0].end_byte):
             # "${x}" alone is x itself, not its string form (Terraform keeps its type)
             return self._interp(parts[0], expr, b)
-        out: list[str] = []
-        computed: list[Computed] = []
-        why = self._segment(expr, start, end, parts, b, quoted, out, computed, False, False)
+        rendering = _Rendering(expr, quoted)
+        why = self._segment(rendering, span, b)
         if why is not None:
             return why
-        text = "".join(out)
-        if len(text) > MAX_TEXT_CHARS:
-            raise EvalError(f"the template's text would be {len(text):,} characters, more than sseguard evaluates "
-                            f"({MAX_TEXT_CHARS:,})")
-        if computed:
-            return Computed(text, tuple(r for c in computed for r in c.refs), not_null=True)
+        text = "".join(rendering.out)
+        if rendering.computed:
+            return Computed(text, tuple(r for c in rendering.computed for r in c.refs), not_null=True)
         return text
 
-    def _segment(self, expr: Expr, start: int, end: int, parts: list[tree_sitter.Node], b: Bindings, quoted: bool,
-                 out: list[str], computed: list[Computed], strip_first: bool, strip_last: bool) -> Unknown | None:
-        """Render the template text between ``start`` and ``end`` into ``out``: literal runs are taken from the raw
-        bytes between the parts (interpolations and directives), so no space is lost; ``~`` markers strip the
-        whitespace next to them."""
-        src = expr.src
-        pos = start
-        strip_next = strip_first
-        for part in parts:
-            out.append(_run(src[pos:part.start_byte], quoted, strip_next, _strips(part, before=True)))
+    def _segment(self, rendering: _Rendering, span: _Span, b: Bindings) -> Unknown | None:
+        """Render the template text of ``span``: literal runs are taken from the raw bytes between the parts
+        (interpolations and directives), so no space is lost; ``~`` markers strip the whitespace next to them."""
+        src = rendering.expr.src
+        pos = span.start
+        strip_next = span.strip_first
+        for part in span.parts:
+            rendering.write(_run(src[pos:part.start_byte], rendering.quoted, strip_next, _strips(part, before=True)))
             if part.type == "template_directive":
-                why = self._directive(part.children[0], expr, b, quoted, out, computed)
+                why = self._directive(part.children[0], rendering, b)
                 if why is not None:
                     return why
             else:
-                value = self._interp(part, expr, b)
+                value = self._interp(part, rendering.expr, b)
                 if isinstance(value, Unknown):
                     return value
                 if isinstance(value, Computed):
-                    computed.append(value)
-                    out.append(value.text)
+                    rendering.computed.append(value)
+                    rendering.write(value.text)
                 else:
                     text = to_text(value)
                     assert isinstance(text, str)
-                    out.append(text)
+                    rendering.write(text)
             strip_next = _strips(part, before=False)
             pos = part.end_byte
-        out.append(_run(src[pos:end], quoted, strip_next, strip_last))
+        rendering.write(_run(src[pos:span.end], rendering.quoted, strip_next, span.strip_last))
         return None
 
-    def _directive(self, node: tree_sitter.Node, expr: Expr, b: Bindings, quoted: bool, out: list[str],
-                   computed: list[Computed]) -> Unknown | None:
+    def _directive(self, node: tree_sitter.Node, rendering: _Rendering, b: Bindings) -> Unknown | None:
         """``%{ if }...%{ else }...%{ endif }`` and ``%{ for k, v in coll }...%{ endfor }``."""
+        expr = rendering.expr
         kids = node.children
         opening, closing = kids[0], kids[-1]
         header = next((c for c in opening.children if c.type == "expression"), None)
@@ -327,8 +319,8 @@ class Evaluator:
             else:
                 return None
             parts = [c for c in kids if c.type in _PARTS and lo.end_byte <= c.start_byte < hi.start_byte]
-            return self._segment(expr, lo.end_byte, hi.start_byte, parts, b, quoted, out, computed,
-                                 _strips(lo, before=False), _strips(hi, before=True))
+            return self._segment(rendering, _Span(lo.end_byte, hi.start_byte, parts, _strips(lo, before=False),
+                                                  _strips(hi, before=True)), b)
         if node.type != "template_for":
             raise EvalError(f"unsupported template directive: {self._text(node, expr)}")
         names = [self._text(c, expr) for c in opening.children if c.type == "identifier"]
@@ -338,7 +330,8 @@ class Evaluator:
             items = list(enumerate(value))
         else:
             raise EvalError(f"cannot iterate over a {type_name(value)} value")
-        parts = [c for c in kids[1:-1] if c.type in _PARTS]
+        body = _Span(opening.end_byte, closing.start_byte, [c for c in kids[1:-1] if c.type in _PARTS],
+                     _strips(opening, before=False), _strips(closing, before=True))
         self._iterate(len(items), self._text(opening, expr))
         for k, v in items:
             local = dict(b)
@@ -346,8 +339,7 @@ class Evaluator:
                 local[names[0]], local[names[1]] = k, v
             elif names:
                 local[names[0]] = v
-            why = self._segment(expr, opening.end_byte, closing.start_byte, parts, local, quoted, out, computed,
-                                _strips(opening, before=False), _strips(closing, before=True))
+            why = self._segment(rendering, body, local)
             if why is not None:
                 return why
         return None
@@ -539,6 +531,36 @@ class Evaluator:
 
 
 _PARTS = ("template_interpolation", "template_directive")
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Part of a template's source: its bytes, the interpolations and directives in it, and whether ``~`` markers
+    strip the whitespace at its ends."""
+
+    start: int
+    end: int
+    parts: list[tree_sitter.Node]
+    strip_first: bool = False
+    strip_last: bool = False
+
+
+@dataclass
+class _Rendering:
+    """A template being rendered: where it comes from, and the text written so far (bounded as it grows, so a
+    %{for} over a long list of long values stops before it is joined)."""
+
+    expr: Expr
+    quoted: bool
+    out: list[str] = field(default_factory=list)
+    computed: list[Computed] = field(default_factory=list)
+    length: int = 0
+
+    def write(self, text: str) -> None:
+        self.length += len(text)
+        if self.length > MAX_TEXT_LENGTH:
+            raise too_large("the template's text", MAX_TEXT_LENGTH, "characters")
+        self.out.append(text)
 
 
 def _strips(node: tree_sitter.Node, before: bool) -> bool:
