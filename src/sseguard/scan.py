@@ -14,6 +14,7 @@ from sseguard.model import ErrorKind, Finding, InputError, SourceResult, Stream
 from sseguard.options import ScanOptions, boundary_of, printable
 from sseguard.report.core import Report
 from sseguard.sources import file_sources, terraform
+from sseguard.sources.file_source import NotThisKind
 from sseguard.suppressions import apply
 
 _DATA_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -159,7 +160,6 @@ def _load_data_file(path: Path, explicit: bool, options: ScanOptions) -> SourceR
     data files (package.json, CI configs, API examples that mention a stream); named on the command line it is, so
     the user hears that nothing was judged, and why when a source looked at it closely (``NotThisKind``).
     """
-    from sseguard.sources import NotThisKind
 
     shown = options.display_path(path)
     try:

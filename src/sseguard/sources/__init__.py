@@ -1,7 +1,8 @@
 """Source adapters: each turns one kind of input into the model. Nothing here judges a stream.
 
 A file source is a module with ``KIND``, ``sniff(path, head) -> bool`` (may this file be mine? ``head`` is the first
-bytes) and ``load(path, options) -> SourceResult``. Terraform folders are handled by ``sources.terraform``.
+bytes) and ``load(path, options) -> SourceResult`` (``file_source.FileSource``). Terraform folders are handled by
+``sources.terraform``.
 
 ``sniff`` is a quick look at how a file opens. ``load`` makes the decision: a file that parses but does not have
 the source's shape raises ``NotThisKind``, and the scan then asks the next source; when none takes the file, it is
@@ -13,30 +14,7 @@ text, never dropped.
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import ModuleType
-from typing import Protocol
-
-from sseguard.model import SourceKind, SourceResult
-from sseguard.options import ScanOptions
-
-
-class NotThisKind(Exception):
-    """Raised by a source's ``load`` for a file that parses but is not of its kind: the one-line reason and line,
-    reported only when the user named the file."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-
-class FileSource(Protocol):
-    KIND: SourceKind
-
-    def sniff(self, path: Path, head: bytes) -> bool: ...
-
-    def load(self, path: Path, options: ScanOptions) -> SourceResult: ...
 
 
 def file_sources() -> list[ModuleType]:

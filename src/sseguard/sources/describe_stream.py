@@ -39,7 +39,7 @@ from sseguard.model import (
     Unknown,
 )
 from sseguard.options import ScanOptions
-from sseguard.sources import NotThisKind
+from sseguard.sources.file_source import NotThisKind
 from sseguard.sources.safe_load import LMap, LoadError, load_json, read_text, top_level_keys
 from sseguard.sources.tfjson_common import literal_key, parse_arn
 from sseguard.sources.unreadable import unknown_streams

@@ -31,7 +31,7 @@ from sseguard.model import (
     Unknown,
 )
 from sseguard.options import ScanOptions
-from sseguard.sources import NotThisKind
+from sseguard.sources.file_source import NotThisKind
 from sseguard.sources.tf_address import module_names
 from sseguard.sources.tfjson_common import (
     ALIAS_TYPE,

@@ -26,8 +26,8 @@ from sseguard.model import (
     Unknown,
 )
 from sseguard.options import ScanOptions
-from sseguard.sources import NotThisKind
 from sseguard.sources import plan as plan_source
+from sseguard.sources.file_source import NotThisKind
 from sseguard.sources.tfjson_common import (
     ALIAS_TYPE,
     KEY_TYPE,
