@@ -4,8 +4,11 @@ subprocesses, which inherit the environment) never write to the user's real hist
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from aws_server import MotoAws, isolate, running
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +16,18 @@ def _isolated_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     # A folder of its own, not tmp_path: a test that scans or lists its tmp_path must not meet the history file.
     monkeypatch.setenv("SSEGUARD_DB", str(tmp_path_factory.mktemp("history") / "history.sqlite3"))
     yield
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MotoAws]:
+    """moto's standalone server on 127.0.0.1, one per test module."""
+    with running() as s:
+        yield s
+
+
+@pytest.fixture
+def aws(server: MotoAws, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> MotoAws:
+    """A clean server, and an environment holding only the test credentials."""
+    server.reset()
+    isolate(monkeypatch, tmp_path)
+    return server

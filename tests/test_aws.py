@@ -6,8 +6,6 @@ See ``aws_server.py`` for where moto differs from AWS and how each difference is
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,11 +21,9 @@ from aws_server import (
     assume,
     client,
     iam_user,
-    isolate,
     make_key,
     make_stream,
     role_arn,
-    running,
     scan,
     verdict,
 )
@@ -36,18 +32,6 @@ from sseguard.sources.aws import AwsScanOptions, AwsSetupError, scan_aws
 FAST_LISTING = {"ListStreams": 1000.0, "DescribeStreamSummary": 1000.0}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoAws]:
-    with running() as s:
-        yield s
-
-
-@pytest.fixture
-def aws(server: MotoAws, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> MotoAws:
-    """A clean server, and an environment holding only the test credentials."""
-    server.reset()
-    isolate(monkeypatch, tmp_path)
-    return server
 
 
 def use_creds(monkeypatch: pytest.MonkeyPatch, creds: Creds) -> None:

@@ -10,21 +10,9 @@ from typing import Any
 import pytest
 from moto.kinesis.models import kinesis_backends
 
-from aws_server import ACCOUNT, MotoAws, arn, assume, clean_env, client, make_stream, role_arn, run_cli, running
+from aws_server import ACCOUNT, MotoAws, arn, assume, clean_env, client, make_stream, role_arn, run_cli
 from fault_proxy import HTML_PAGE, FaultProxy, edit_json, fault_proxy, invalid_utf8, replace, stall
 from helpers import validate_report
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoAws]:
-    with running() as s:
-        yield s
-
-
-@pytest.fixture
-def aws(server: MotoAws) -> MotoAws:
-    server.reset()
-    return server
 
 
 @pytest.fixture

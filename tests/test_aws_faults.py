@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aws_server import ACCOUNT, MotoAws, arn, client, isolate, make_key, make_stream, role_arn, running, scan, verdict
+from aws_server import ACCOUNT, MotoAws, arn, client, make_key, make_stream, role_arn, scan, verdict
 from fault_proxy import (
     EMPTY_OBJECT,
     HTML_PAGE,
@@ -52,17 +51,6 @@ def check_what_answers(call: str, resource: str) -> str:
             "answers) and scan again")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoAws]:
-    with running() as s:
-        yield s
-
-
-@pytest.fixture
-def aws(server: MotoAws, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> MotoAws:
-    server.reset()
-    isolate(monkeypatch, tmp_path)
-    return server
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sseguard.options import ScanOptions
 from sseguard.sources.cfn.adapter import adapt
 from sseguard.sources.cfn.load import Template, load_template, looks_like_template
 from sseguard.sources.safe_load import LoadError
-from sseguard.sources.unreadable import unknown_streams
+from sseguard.sources.unreadable import unknown_streams, unreadable_file
 
 # How to resolve a stream found in this kind of file when the file itself cannot be read.
 _RESOLVE_UNREADABLE = "fix the template so it parses (cfn-lint shows where)"
@@ -38,8 +38,7 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
         why, line = err.message, err.line
     else:
         return _adapted(path, template, options, shown)
-    return SourceResult(streams=unknown_streams(path, KIND, shown, why, _RESOLVE_UNREADABLE),
-                        errors=[InputError(shown, why, line)])
+    return unreadable_file(path, KIND, shown, why, _RESOLVE_UNREADABLE, line)
 
 
 def _adapted(path: Path, template: Template, options: ScanOptions, shown: str) -> SourceResult:
@@ -48,9 +47,8 @@ def _adapted(path: Path, template: Template, options: ScanOptions, shown: str) -
     except RecursionError:
         # Conditions or values that refer to each other hundreds of levels deep.
         why = "references nest too deeply to evaluate"
-        return SourceResult(streams=unknown_streams(path, KIND, shown, why, "shorten the chain of Conditions or "
-                                                    "references that refer to each other"),
-                            errors=[InputError(shown, why)])
+        return unreadable_file(path, KIND, shown, why,
+                               "shorten the chain of Conditions or references that refer to each other")
     except Exception as err:  # a bug must not end the whole scan with a traceback
         why = " ".join(f"internal error while evaluating the template ({type(err).__name__}: {err})".split())
         return SourceResult(streams=unknown_streams(path, KIND, shown, why, "please report it; meanwhile scan the "

@@ -42,7 +42,7 @@ from sseguard.options import ScanOptions
 from sseguard.sources.file_source import NotThisKind
 from sseguard.sources.safe_load import LMap, LoadError, load_json, read_text, top_level_keys
 from sseguard.sources.tfjson_common import literal_key, parse_arn
-from sseguard.sources.unreadable import unknown_streams
+from sseguard.sources.unreadable import unreadable_file
 
 # How to resolve a stream found in this kind of file when the file itself cannot be read.
 _RESOLVE_UNREADABLE = ("save the output again with aws kinesis describe-stream-summary, or scan the stream live "
@@ -74,8 +74,7 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
         why, line = err.message, err.line
     else:
         return _adapted(document, shown, options)
-    return SourceResult(streams=unknown_streams(path, KIND, shown, why, _RESOLVE_UNREADABLE),
-                        errors=[InputError(shown, why, line)])
+    return unreadable_file(path, KIND, shown, why, _RESOLVE_UNREADABLE, line)
 
 
 def _adapted(document: Any, shown: str, options: ScanOptions) -> SourceResult:

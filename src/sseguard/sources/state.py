@@ -50,7 +50,7 @@ from sseguard.sources.tfjson_common import (
     text_or_none,
     walk_modules,
 )
-from sseguard.sources.unreadable import unknown_streams
+from sseguard.sources.unreadable import unreadable_file
 
 # How to resolve a stream found in this kind of file when the file itself cannot be read.
 _RESOLVE_UNREADABLE = ("save the state again with terraform show -json > state.json, or scan the stream live with "
@@ -92,8 +92,7 @@ def load(path: Path, options: ScanOptions) -> SourceResult:
         why, line = err.message, err.line
     else:
         return _adapted(state, text, shown, options)
-    return SourceResult(streams=unknown_streams(path, KIND, shown, why, _RESOLVE_UNREADABLE),
-                        errors=[InputError(shown, why, line)])
+    return unreadable_file(path, KIND, shown, why, _RESOLVE_UNREADABLE, line)
 
 
 def _adapted(state: Any, text: str, shown: str, options: ScanOptions) -> SourceResult:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from sseguard.model import Location, SourceKind, Stream, Unknown
+from sseguard.model import InputError, Location, SourceKind, SourceResult, Stream, Unknown
 from sseguard.sources.tf_address import resource_part
 
 _RESOURCE_TYPES = {SourceKind.PLAN: "aws_kinesis_stream", SourceKind.STATE: "aws_kinesis_stream",
@@ -57,6 +57,13 @@ def unknown_streams(path: Path, kind: SourceKind, shown: str, why: str, resolve:
     reason = f"the file cannot be read ({shown}: {why})"
     return [Stream(address, _RESOURCE_TYPES[kind], Location(kind, shown, line), Unknown(reason, resolve))
             for address, line in declared_streams(path, kind)]
+
+
+def unreadable_file(path: Path, kind: SourceKind, shown: str, why: str, resolve: str,
+                    line: int | None = None) -> SourceResult:
+    """What a file that could not be read gives: one input error (at ``line`` when known) and the streams its text
+    declares, each ``unknown`` for that reason."""
+    return SourceResult(streams=unknown_streams(path, kind, shown, why, resolve), errors=[InputError(shown, why, line)])
 
 
 def declared_streams(path: Path, kind: SourceKind) -> list[tuple[str, int]]:
