@@ -410,6 +410,16 @@ def test_default_region_is_the_sessions(aws: MotoAws, monkeypatch: pytest.Monkey
     assert [s.address for s in done.result.streams] == [arn("here", "eu-central-1")]
 
 
+def test_aws_region_wins_over_aws_default_region_as_in_the_aws_cli(aws: MotoAws,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    make_stream(aws.url, "there", region="eu-west-3")
+    make_stream(aws.url, "not-here", region="eu-central-1")
+    done = scan_aws(AwsScanOptions(endpoint_url=aws.url))
+    assert [s.address for s in done.result.streams] == [arn("there", "eu-west-3")]
+
+
 def test_malformed_role_arn_is_a_setup_error(aws: MotoAws) -> None:
     with pytest.raises(AwsSetupError, match="not an IAM role ARN"):
         scan_aws(AwsScanOptions(endpoint_url=aws.url, regions=("us-east-1",), role_arns=("arn:aws:iam::1:user/x",)))

@@ -821,6 +821,13 @@ def test_every_section_cloudformation_knows_loads_and_sams_globals_with_its_tran
      "unknown top-level section 'Output' (did you mean Outputs?); CloudFormation rejects the template", 2),
     ("AWSTemplateFormatVersion: '2010-09-09'\nRESOURCES: {}\n",
      "unknown top-level section 'RESOURCES' (did you mean Resources?); CloudFormation rejects the template", 2),
+    # no resources at all: CloudFormation rejects it, so it must not read as a template without streams
+    ("AWSTemplateFormatVersion: '2010-09-09'\nParameters: {}\n",
+     "no Resources section; CloudFormation rejects a template without one", 1),
+    ("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n",
+     "no Resources section; CloudFormation rejects a template without one", 1),
+    ('{"AWSTemplateFormatVersion": "2010-09-09", "Description": "d"}',
+     "no Resources section; CloudFormation rejects a template without one", 1),
 ])
 def test_an_unknown_top_level_section_is_an_error_at_its_line(tmp_path: Path, text: str, message: str,
                                                                line: int) -> None:

@@ -47,8 +47,12 @@ KEY = '''resource "aws_kms_key" "k" {
     ("nul", KEY.encode() + b"\0", "kms.tf: binary file (contains NUL bytes); not read"),
     ("latin1", KEY.replace('"orders"', '"caf\xe9"').encode("latin-1"),
      "kms.tf:2: not UTF-8 text (byte 0xe9); Terraform requires UTF-8"),
+    # the parser still reads the key block around the error, but not what the broken line says
     ("syntax", KEY.replace("is_enabled  = false", "is_enabled  = ").encode() + b"\n}\n",
-     "kms.tf:3: syntax error; blocks around it may be misread"),
+     "aws_kms_key.k (kms.tf:1) cannot be read: it has a syntax error"),
+    # the key block parses whole, but Terraform reads none of its file
+    ("syntax_after_the_key", KEY.encode() + b"\n}\n",
+     "aws_kms_key.k (kms.tf:1) cannot be read: its file has a syntax error at line 6"),
 ])
 def test_a_key_declared_in_a_file_that_cannot_be_read_makes_its_stream_unknown(
         tmp_path: Path, name: str, content: bytes, why: str) -> None:
@@ -56,12 +60,53 @@ def test_a_key_declared_in_a_file_that_cannot_be_read_makes_its_stream_unknown(
     status, code, _, path, line = run.verdict("aws_kinesis_stream.orders")
     assert (status, code, path, line) == ("unknown", "KSSE020", "main.tf", 1)
     message = run.finding("aws_kinesis_stream.orders")["message"]
-    if name == "syntax":
-        # the parser still reads the key block around the error, but not what the broken line says
-        assert "aws_kms_key.k (kms.tf:1) cannot be read: it has a syntax error" in message
+    if name.startswith("syntax"):
+        assert why in message
     else:
         assert f"aws_kms_key.k is declared in a part of the module Terraform cannot read ({why})" in message
     assert run.exit_code == 0  # unknown is not a fail; --fail-on unknown makes it one
+
+
+def test_a_stray_brace_after_intact_blocks_makes_every_stream_of_the_file_unknown(tmp_path: Path) -> None:
+    # Terraform reads none of a file with a syntax error, wherever the error is: no stream in it is judged on the
+    # blocks that happen to parse (a NONE stream would fail, an encrypted one would pass, on a file never applied)
+    managed = NONE_STREAM.replace('"plain"', '"managed"').replace(
+        'encryption_type = "NONE"', 'encryption_type = "KMS"\n  kms_key_id      = "alias/aws/kinesis"')
+    elsewhere = NONE_STREAM.replace('"plain"', '"elsewhere"')
+    run = tree(tmp_path, {"main.tf": NONE_STREAM + "\n" + managed + "}\n", "good.tf": elsewhere})
+    line_of_brace = (NONE_STREAM + "\n" + managed).count("\n") + 1
+    assert run.verdict("aws_kinesis_stream.plain") == ("unknown", "KSSE020", [], "main.tf", 1)
+    assert run.verdict("aws_kinesis_stream.managed") == ("unknown", "KSSE020", [], "main.tf", 7)
+    assert run.finding("aws_kinesis_stream.managed")["message"] == (
+        f"the block cannot be read (main.tf:7: its file has a syntax error at line {line_of_brace}); to resolve: fix "
+        "the syntax error (terraform validate shows it)")
+    assert run.error_lines() == [("main.tf", line_of_brace)]
+    assert run.verdict("aws_kinesis_stream.elsewhere") == ("fail", "KSSE002", [], "good.tf", 1)
+
+
+def test_a_local_or_variable_declared_in_a_broken_file_decides_nothing(tmp_path: Path) -> None:
+    user = '''resource "aws_kinesis_stream" "s" {
+  name            = "s"
+  encryption_type = local.enc
+  kms_key_id      = var.key
+}
+'''
+    values = '''locals {
+  enc = "KMS"
+}
+
+variable "key" {
+  default = "alias/aws/kinesis"
+}
+}
+'''
+    run = tree(tmp_path, {"main.tf": user, "values.tf": values})
+    assert run.verdict("aws_kinesis_stream.s") == ("unknown", "KSSE020", [], "main.tf", 1)
+    assert run.finding("aws_kinesis_stream.s")["message"] == (
+        "encryption_type = local.enc: the value at values.tf:2 cannot be used: its file has a syntax error at line 8, "
+        "and Terraform reads none of it; to resolve: fix the syntax error (terraform validate shows it)")
+    fixed = tree(tmp_path, {"values.tf": values.removesuffix("}\n")})
+    assert fixed.verdict("aws_kinesis_stream.s") == ("pass", "KSSE000", ["KSSE010"], "main.tf", 1)
 
 
 def test_a_reference_to_a_key_declared_nowhere_is_unknown(tmp_path: Path) -> None:
@@ -437,14 +482,15 @@ locals {
                    "${data.aws_caller_identity.me.account_id}:alias/aws/kinesis is known only after apply"}
 
 
-def test_in_a_large_tree_a_block_left_open_costs_only_that_block(tmp_path: Path) -> None:
+def test_in_a_large_tree_a_block_left_open_loses_no_stream(tmp_path: Path) -> None:
     # From 1 MiB on, blocks are found without parsing the whole file; a block whose closing brace is missing ends
-    # where the next block starts, so the streams after it are judged, not lost to the parser's recovery.
+    # where the next block starts, so the streams after it are found at their own lines, not lost to the parser's
+    # recovery. Terraform reads none of the file, so they are unknown.
     filler = "".join(f'resource "aws_sqs_queue" "q{i}" {{\n  name = "q{i}"\n}}\n\n' for i in range(22_000))
     broken = NONE_STREAM.replace('"plain"', '"open"').replace("}\n", "\n")  # no closing brace
     run = tree(tmp_path, {"main.tf": filler + broken + "\n" + NONE_STREAM})
     open_line = filler.count("\n") + 1
     assert run.verdict("aws_kinesis_stream.open") == ("unknown", "KSSE020", [], "main.tf", open_line)
-    assert run.verdict("aws_kinesis_stream.plain") == ("fail", "KSSE002", [], "main.tf", open_line + 6)
+    assert run.verdict("aws_kinesis_stream.plain") == ("unknown", "KSSE020", [], "main.tf", open_line + 6)
     # the line Terraform reports for an unclosed block: its header
     assert run.error_lines() == [("main.tf", open_line)]

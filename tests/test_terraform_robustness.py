@@ -26,22 +26,26 @@ def test_streams_beside_a_broken_file_are_still_judged() -> None:
                                "aws_kinesis_stream.good"]
     assert run.verdict("aws_kinesis_stream.good") == ("pass", "KSSE000", [], "good.tf", 1)
     assert run.verdict("aws_kinesis_stream.bad_in_good_file") == ("fail", "KSSE001", [], "good.tf", 8)
-    # the stream before the syntax error in the broken file is read
-    assert run.verdict("aws_kinesis_stream.before_error") == ("fail", "KSSE002", [], "broken.tf", 1)
+    # the stream before the syntax error parses, but Terraform reads none of its file: it is not judged on it
+    assert run.verdict("aws_kinesis_stream.before_error") == ("unknown", "KSSE020", [], "broken.tf", 1)
+    assert run.finding("aws_kinesis_stream.before_error")["message"] == (
+        "the block cannot be read (broken.tf:1: its file has a syntax error at line 9); to resolve: fix the syntax "
+        "error (terraform validate shows it)")
     assert run.exit_code == 1
 
 
 def test_a_syntax_error_is_reported_with_its_file_and_line() -> None:
     run = scan(ROBUST / "broken")
     assert run.errors == [{"location": "broken.tf", "line": 9,
-                           "message": "syntax error; blocks around it may be misread"}]
+                           "message": "syntax error; Terraform reads none of this file, so nothing in it decides "
+                                      "a verdict"}]
 
 
 
 def test_in_a_large_tree_only_what_streams_need_is_parsed_unless_full_parse(tmp_path: Path) -> None:
     # From 1 MiB of configuration on, blocks are parsed only when a stream needs them (the documented trade-off for
-    # speed): the verdicts are the same, a syntax error in a block no stream reads is reported only with
-    # --full-parse.
+    # speed): a syntax error in a block no stream reads is seen only with --full-parse, and only then does it make
+    # the streams of its file unknown.
     for source in (ROBUST / "broken").iterdir():
         (tmp_path / source.name).write_bytes(source.read_bytes())
     with (tmp_path / "filler.tf").open("w", encoding="utf-8") as fh:
@@ -50,8 +54,8 @@ def test_in_a_large_tree_only_what_streams_need_is_parsed_unless_full_parse(tmp_
     assert (tmp_path / "filler.tf").stat().st_size > 1024 * 1024
     fast = scan(tmp_path)
     full = scan(tmp_path, args=["--full-parse"])
-    for run in (fast, full):
-        assert run.verdict("aws_kinesis_stream.before_error") == ("fail", "KSSE002", [], "broken.tf", 1)
+    assert fast.verdict("aws_kinesis_stream.before_error") == ("fail", "KSSE002", [], "broken.tf", 1)
+    assert full.verdict("aws_kinesis_stream.before_error") == ("unknown", "KSSE020", [], "broken.tf", 1)
     assert ("broken.tf", 9) not in fast.error_lines()
     assert ("broken.tf", 9) in full.error_lines()
 
@@ -66,7 +70,7 @@ def test_a_syntax_error_inside_a_stream_block_is_reported_within_the_block() -> 
 
 def test_a_stream_block_with_a_syntax_error_is_unknown() -> None:
     run = scan(ROBUST / "swallowed_inside")
-    assert run.verdict("aws_kinesis_stream.fine") == ("pass", "KSSE000", [], "main.tf", 1)
+    assert run.verdict("aws_kinesis_stream.fine") == ("unknown", "KSSE020", [], "main.tf", 1)
     assert run.verdict("aws_kinesis_stream.swallowed") == ("unknown", "KSSE020", [], "main.tf", 8)
     finding = run.finding("aws_kinesis_stream.swallowed")
     assert finding["message"].startswith("the block has a syntax error (main.tf:8-")

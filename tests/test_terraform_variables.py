@@ -122,11 +122,16 @@ def test_a_variables_file_that_cannot_be_read_leaves_its_values_unknown() -> Non
         {"location": "broken.auto.tfvars.json", "line": 3,
          "message": "invalid JSON: Expecting property name enclosed in double quotes (column 1)"},
     ]
-    # the line that could be read still counts, and --var still wins over the broken files
+    # Terraform reads none of a broken file: the line that parses does not count either; --var still wins
     fixed = scan(broken, args=["--var", "enc=KMS", "--var", "mode=NONE"])
-    assert fixed.verdict("aws_kinesis_stream.s") == ("pass", "KSSE000", [], "main.tf", 16)
-    assert fixed.evidence("aws_kinesis_stream.s")["key_reference"] == "alias/from-tfvars"
+    assert fixed.verdict("aws_kinesis_stream.s") == ("unknown", "KSSE020", [], "main.tf", 16)
+    assert fixed.finding("aws_kinesis_stream.s")["message"] == (
+        "kms_key_id = var.key: var.key is set in terraform.tfvars, which cannot be read (error at "
+        "terraform.tfvars:2); to resolve: fix terraform.tfvars")
     assert fixed.verdict("aws_kinesis_stream.t") == ("fail", "KSSE002", [], "main.tf", 22)
+    given = scan(broken, args=["--var", "enc=KMS", "--var", "key=alias/given"])
+    assert given.verdict("aws_kinesis_stream.s") == ("pass", "KSSE000", [], "main.tf", 16)
+    assert given.evidence("aws_kinesis_stream.s")["key_reference"] == "alias/given"
 
 
 def test_tfvars_values_are_converted_to_the_declared_type() -> None:

@@ -34,7 +34,7 @@ def register(subparsers: Subcommands) -> None:
     add_report_options(aws)
     aws.add_argument("--region", action="append", default=[], metavar="REGION",
                      help="a region to scan (repeatable), or 'all' for every region enabled in each account; "
-                          "default: the session's region")
+                          "default: $AWS_REGION, else the session's ($AWS_DEFAULT_REGION, the profile's)")
     aws.add_argument("--profile", help="the AWS profile to use (default: boto3's usual lookup)")
     aws.add_argument("--role-arn", action="append", default=[], metavar="ARN",
                      help="assume this role and scan its account (repeatable: one role per account)")

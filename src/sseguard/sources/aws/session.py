@@ -7,6 +7,7 @@ Every client is made here, with the same botocore configuration (adaptive retrie
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import Counter
@@ -206,7 +207,9 @@ def open_base_session(profile: str | None, endpoint_url: str | None, counter: Ap
     core = botocore.session.Session(profile=profile)
     try:
         session = boto3.Session(botocore_session=core)
-        region = session.region_name
+        # AWS_REGION is the variable the AWS CLI v2 and the other SDKs read first; botocore reads only
+        # AWS_DEFAULT_REGION and the profile's region.
+        region = os.environ.get("AWS_REGION") or session.region_name
         configured = core.get_config_variable("max_attempts")
     except ProfileNotFound as err:
         raise AwsSetupError(str(err)) from None

@@ -101,11 +101,12 @@ def load_template(path: Path) -> Template:
         elif not isinstance(value, LMap):
             raise LoadError(f"section {name} is {_kind(value)}, not a mapping", body.key_lines.get(name))
         sections[name] = value
-    if "Resources" not in body and "AWSTemplateFormatVersion" not in body:
-        raise LoadError("not a CloudFormation template: no Resources section", 1)
     for key in body:
         if key not in _SECTIONS and not (key == "Globals" and "Transform" in body):
             raise LoadError(_unknown_section(key), body.key_lines.get(key))
+    if body.get("Resources") is None:
+        # CloudFormation rejects a template without resources: an empty one must not read as "no streams"
+        raise LoadError("no Resources section; CloudFormation rejects a template without one", 1)
     return Template(body, sections["Parameters"], sections["Mappings"], sections["Conditions"],
                     sections["Resources"])
 

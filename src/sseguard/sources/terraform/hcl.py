@@ -157,11 +157,13 @@ def _peak_kib() -> int:
 
 @dataclass(eq=False)
 class SourceFile:
-    """One configuration file: its bytes, and the name reports show for it."""
+    """One configuration file: its bytes, the name reports show for it, and the first line of a syntax error the
+    parser recovered from, if any (Terraform reads none of such a file, so nothing in it may decide a verdict)."""
 
     path: Path
     display: str
     data: bytes
+    syntax_error_line: int | None = None
 
     @cached_property
     def lines(self) -> list[str]:
@@ -253,6 +255,17 @@ class Block:
             self._ensure_node()
             self._problem = _redefinition(self._node, self._src, self._offset) if self._node is not None else None
         return cast(str | None, self._problem)
+
+    @property
+    def defect(self) -> str | None:
+        """Why Terraform rejects what this block says, or None: an argument defined twice, a syntax error inside
+        the block, or one elsewhere in its file (Terraform then reads none of the file)."""
+        if self.problem is not None:
+            return self.problem
+        if self.has_error:
+            return "it has a syntax error"
+        line = self.file.syntax_error_line
+        return None if line is None else f"its file has a syntax error at line {line}"
 
     @property
     def has_error(self) -> bool:
@@ -598,11 +611,12 @@ def parse_hcl(file: SourceFile, fast: bool = False) -> ParsedFile:
     """
     split = _split(file) if fast else None
     if split is not None:
+        file.syntax_error_line = split[1]
         return ParsedFile(file, split[0], {}, split[1])
     root = file.tree.root_node
     blocks: list[Block] = []
     attributes: dict[str, Attribute] = {}
-    error_line = _first_error_line(root) if root.has_error else None
+    error_line = file.syntax_error_line = _first_error_line(root) if root.has_error else None
     for top in root.children:
         if top.type != "body":
             continue

@@ -146,6 +146,10 @@ class ModuleInstance:
         """Evaluate in this instance. Whatever goes wrong evaluating one expression (an error Terraform would
         report, a value too large, a bug) becomes an Unknown naming the expression: the streams that depend on it
         are unknown, and every other stream is judged as usual."""
+        if expr.file.syntax_error_line is not None:
+            return Unreadable(f"the value at {expr.file.display}:{expr.line} cannot be used: its file has a syntax "
+                              f"error at line {expr.file.syntax_error_line}, and Terraform reads none of it",
+                              "fix the syntax error (terraform validate shows it)")
         where = f"{_shown(expr.text)} ({expr.file.display}:{expr.line})"
         try:
             return self.evaluator.eval(expr, bindings)
@@ -416,13 +420,12 @@ class ModuleInstance:
                     data = fh.read(1024 * 1024)
             except OSError:
                 return {}
-            return _unreadable_values(data, path.name.endswith(".json"), set(), display, err.line)
-        out: dict[str, tuple[str, Value]] = {}
+            return _unreadable_values(data, path.name.endswith(".json"), display, err.line)
         if parsed.error_line is not None:
             self.tree.error(display, "syntax error in variables file", parsed.error_line)
-            # Terraform would stop here; a value this file meant to set must not silently fall back to a default
-            out.update(_unreadable_values(parsed.file.data, path.name.endswith(".json"), set(parsed.attributes),
-                                          display, parsed.error_line))
+            # Terraform reads none of the file; a value it meant to set must not silently fall back to a default
+            return _unreadable_values(parsed.file.data, path.name.endswith(".json"), display, parsed.error_line)
+        out: dict[str, tuple[str, Value]] = {}
         if parsed.blocks and not path.name.endswith(".json"):
             self.tree.error(display, "a variables file holds only NAME = VALUE lines; blocks ignored",
                             parsed.blocks[0].line)
@@ -587,13 +590,12 @@ _TFVARS_NAME = re.compile(rb"^([A-Za-z_][\w-]*)[ \t]*=", re.M)
 _TFVARS_JSON_NAME = re.compile(rb'"([A-Za-z_][\w-]*)"\s*:')
 
 
-def _unreadable_values(data: bytes, is_json: bool, read: set[str], display: str,
-                       line: int | None) -> dict[str, tuple[str, Value]]:
+def _unreadable_values(data: bytes, is_json: bool, display: str, line: int | None) -> dict[str, tuple[str, Value]]:
     """The variables a variables file that cannot be read seems to set, each an Unknown naming the file."""
     where = f"{display}:{line}" if line else display
     names = {m.group(1).decode() for m in (_TFVARS_JSON_NAME if is_json else _TFVARS_NAME).finditer(data)}
     return {name: (display, Unknown(f"var.{name} is set in {display}, which cannot be read (error at {where})",
-                                    f"fix {display}")) for name in sorted(names - read)}
+                                    f"fix {display}")) for name in sorted(names)}
 
 
 def _convert_primitive(kind: str, value: Value) -> Value:
@@ -707,8 +709,8 @@ class ResourceHandle:
 
     def get_attr(self, name: str) -> Value:
         if self.block is not None and name in _CONFIG_ATTRS.get(self.type, ()):
-            if self.block.has_error or self.block.problem is not None:
-                why = self.block.problem or "it has a syntax error"
+            why = self.block.defect
+            if why is not None:
                 return Unreadable(f"{self.ref(name)} cannot be read ({self.block.file.display}:{self.block.line}: "
                                   f"{why})", "fix the block (terraform validate shows the error)")
             attr = self.block.attr(name)

@@ -219,11 +219,11 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
 
 
 def unreadable_block(handle: ResourceHandle) -> Unreadable | None:
-    """Why a block's settings cannot be trusted (a syntax error inside it, an argument defined twice), or None."""
+    """Why a block's settings cannot be trusted (see ``Block.defect``), or None."""
     block = handle.block
-    if block is None or not (block.has_error or block.problem is not None):
+    why = None if block is None else block.defect
+    if block is None or why is None:
         return None
-    why = block.problem or "it has a syntax error"
     return Unreadable(f"{handle.ref(None).address} ({block.file.display}:{block.line}) cannot be read: {why}",
                       "fix the block (terraform validate shows the error)")
 

@@ -187,8 +187,8 @@ def load_module(directory: Path, options: ScanOptions, only: list[Path] | None =
             continue
         module.files.append(parsed.file)
         if parsed.error_line is not None:
-            module.errors.append(InputError(parsed.file.display, "syntax error; blocks around it may be misread",
-                                            parsed.error_line))
+            module.errors.append(InputError(parsed.file.display, "syntax error; Terraform reads none of this file, so "
+                                            "nothing in it decides a verdict", parsed.error_line))
             _find_unread_declarations(parsed, module)
         for name_, attr in parsed.attributes.items():
             # a .tf.json key that is no block type Terraform knows (a misspelled "resource")

@@ -189,19 +189,19 @@ def _one_stream(site: StreamSite) -> Stream:
     facts: dict[str, Any] = {"provider": provider}
     if expansion_unknown is not None:
         facts["instances"] = expansion_unknown.reason + "; judged once for every instance"
-    # read the attributes before asking has_error: in a large tree only what is read is parsed
+    # read the attributes before asking for defects: in a large tree only what is read is parsed
     enc_attr = block.attr("encryption_type")
     key_attr = block.attr("kms_key_id")
     name_attr = block.attr("name")
-    if block.has_error or block.problem is not None:
-        problem = block.problem or "syntax error in this block"
+    defect = block.defect
+    if defect is not None:
         if not any(e.location == block.file.display for e in inst.module.errors):
             # in a large tree the file was not parsed whole, so nothing else has reported this error yet
-            inst.tree.error(block.file.display, problem, block.line,
+            inst.tree.error(block.file.display, block.problem or "syntax error in this block", block.line,
                             ErrorKind.INCOMPLETE if block.problem else ErrorKind.UNREADABLE)
         why = Unknown(f"the block has a syntax error ({block.file.display}:{block.line}-{block.end_line})"
-                      if block.problem is None else
-                      f"the block cannot be read ({block.file.display}:{block.line}: {block.problem})",
+                      if block.problem is None and block.has_error else
+                      f"the block cannot be read ({block.file.display}:{block.line}: {defect})",
                       "fix the syntax error (terraform validate shows it)")
         return Stream(address, STREAM_TYPE, _location(inst, block), why, region=region, importing=importing,
                       suppressions=rules, facts=facts)
