@@ -124,6 +124,16 @@ def test_ksse004_any_other_value(encryption: str) -> None:
     assert verdict.message == f"encryption type {encryption!r} is not a valid value (KMS or NONE)"
 
 
+def test_a_huge_value_is_shown_cut_in_the_message() -> None:
+    # found by the fuzz harness: a 10,000-character encryption type was printed whole in every report
+    verdict = evaluate(stream("NON" + "- " * 5000))
+    assert verdict.code == "KSSE004"
+    assert verdict.message == f"encryption type {('NON' + '- ' * 5000)[:300]!r}… (10,003 characters) is not a valid " \
+                              "value (KMS or NONE)"
+    passing = evaluate(stream("KMS", key_reference="alias/" + "k" * 1000))
+    assert passing.message.startswith(f"encrypted with KMS key alias/{'k' * 294}… (1,006 characters); ")
+
+
 def test_ksse005_replaces_ksse001_for_an_imported_stream() -> None:
     verdict = evaluate(stream(None, key_reference=None, importing=True))
     assert (verdict.status, verdict.code, verdict.also_failing) == (Status.FAIL, "KSSE005", ())

@@ -279,6 +279,17 @@ def test_too_many_instances_are_unknown_not_expanded(tmp_path: Path, meta: str, 
         run.finding("aws_kinesis_stream.plain")["message"]
 
 
+@pytest.mark.parametrize("value", ['[{ a = 1 }]', '[["a"]]', '["a", { b = 2 }]'])
+def test_for_each_over_a_list_of_objects_is_unknown_and_costs_only_its_stream(tmp_path: Path, value: str) -> None:
+    # found by the fuzz harness: Terraform takes only sets of strings, and the error ended the whole root module
+    broken = NONE_STREAM.replace("  name ", f"  for_each = {value}\n  name ").replace('"plain"', '"each"', 1)
+    run = tree(tmp_path, {"main.tf": broken + "\n" + NONE_STREAM})
+    assert run.verdict("aws_kinesis_stream.each") == ("unknown", "KSSE020", [], "main.tf", 1)
+    assert f"for_each = {value} holds a value that is not a known string" in \
+        run.finding("aws_kinesis_stream.each")["message"]
+    assert run.verdict("aws_kinesis_stream.plain") == ("fail", "KSSE002", [], "main.tf", 8)
+
+
 # --- nothing read outside the scanned tree -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("call", ['file("/etc/passwd")', 'templatefile("/proc/self/environ", {})',

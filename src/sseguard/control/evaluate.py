@@ -30,6 +30,8 @@ from sseguard.model import (
 KEY_CHECK_CODES = ("KSSE011", "KSSE012", "KSSE013", "KSSE014")
 _CUSTOMER_KEY_CHECKS = frozenset({"KSSE012", "KSSE013", "KSSE014"})
 
+_SHOWN_MAX = 300  # characters of an input's value a message shows (key ARNs and alias ARNs fit)
+
 
 def _is_aws_managed(stream: Stream) -> bool:
     key = stream.key
@@ -140,9 +142,9 @@ def _type_rule(stream: Stream) -> tuple[str, str] | Unknown | None:
                     "provider default NONE matches the unencrypted stream, so terraform plan shows no drift")
         return ("KSSE001", "encryption type is not set; the default is NONE (no encryption)")
     if is_none(enc):
-        return ("KSSE002", f"encryption type is {enc!r}: records are stored unencrypted")
+        return ("KSSE002", f"encryption type is {_shown(enc)}: records are stored unencrypted")
     if not is_kms(enc):
-        return ("KSSE004", f"encryption type {enc!r} is not a valid value (KMS or NONE)")
+        return ("KSSE004", f"encryption type {_shown(enc)} is not a valid value (KMS or NONE)")
     ref = stream.key_reference
     if isinstance(ref, Unknown):
         return ref
@@ -205,7 +207,7 @@ def evaluate(stream: Stream, *, strict_key_policy: bool = False) -> Verdict:
     if unknown_key_fact is not None:
         return Verdict(Status.UNKNOWN, unknown_key_fact.code, tuple(advisories), _with_resolve(unknown_key_fact),
                        skipped_checks=skipped, policy_notes=notes, resolve=unknown_key_fact.resolve or None)
-    message = f"encrypted with KMS key {stream.key_reference}"
+    message = f"encrypted with KMS key {_shown(stream.key_reference, quoted=False)}"
     if "KSSE010" in advisories:
         message += " (the AWS-managed key)"
     if skipped:
@@ -253,6 +255,14 @@ def _same_outcome(status: Status, code: str) -> str:
     return "unknown"
 
 
+def _shown(value: str, quoted: bool = True) -> str:
+    # a value from hostile input can be megabytes long: a message shows its start and its length, never all of it
+    if len(value) <= _SHOWN_MAX:
+        return repr(value) if quoted else value
+    start = repr(value[:_SHOWN_MAX]) if quoted else value[:_SHOWN_MAX]
+    return f"{start}… ({len(value):,} characters)"
+
+
 def _with_resolve(unknown: Unknown) -> str:
     return unknown.reason + (f"; to resolve: {unknown.resolve}" if unknown.resolve else "")
 
@@ -280,15 +290,15 @@ def refocus(stream: Stream, verdict: Verdict, code: str) -> Verdict:
 
 
 def _key_failure_message(code: str, stream: Stream, key: Key) -> str:
+    reference = _shown(key.reference, quoted=False)
     if code == "KSSE011":
-        return f"key {key.reference} is in region {key.region}, the stream is in {stream.region}"
+        return f"key {reference} is in region {key.region}, the stream is in {stream.region}"
     if code == "KSSE012":
-        return f"the policy of key {key.reference} allows no principal kms:GenerateDataKey and kms:Decrypt"
+        return f"the policy of key {reference} allows no principal kms:GenerateDataKey and kms:Decrypt"
     if code == "KSSE013":
-        return (f"the policy of key {key.reference} does not allow kinesis.amazonaws.com kms:GenerateDataKey and "
-                "kms:Decrypt")
+        return f"the policy of key {reference} does not allow kinesis.amazonaws.com kms:GenerateDataKey and kms:Decrypt"
     state = key.state.value if isinstance(key.state, KeyState) else str(key.state)
-    return f"key {key.reference} is not usable: {state}"
+    return f"key {reference} is not usable: {state}"
 
 
 def evidence(stream: Stream, verdict: Verdict) -> dict[str, Any]:

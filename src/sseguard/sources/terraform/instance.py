@@ -481,7 +481,10 @@ class ModuleInstance:
             if isinstance(coll, list):
                 keys: list[str] = []
                 for v in coll:
-                    text = to_text(v) if v is not None else None
+                    try:
+                        text = to_text(v) if v is not None else None
+                    except EvalError:  # a list or object: Terraform takes sets of strings only
+                        text = None
                     if not isinstance(text, str):
                         return Expansion([], Unknown(f"for_each = {for_each.expr.text} holds a value that is not a "
                                                      "known string"))
