@@ -92,6 +92,21 @@ def test_an_empty_path_and_a_dangling_link_are_mistakes_in_the_command(tmp_path:
                                  "message": "a broken or looping symbolic link"}]
 
 
+def test_a_name_too_long_for_the_system_is_a_mistake_in_the_command_not_an_internal_error(tmp_path: Path) -> None:
+    # found by the fuzz harness (a module source of 5,000 characters); the same holds for paths on the command line
+    write(tmp_path, {"main.tf": NONE_STREAM})
+    long_name = "a" * 5000
+    code, report, stderr = scan(tmp_path, ".", long_name)
+    assert code == 2
+    assert report["errors"] == [{"location": long_name, "line": None, "kind": "usage",
+                                 "message": "cannot read: File name too long"}]
+    assert [f["resource"]["address"] for f in report["findings"]] == ["aws_kinesis_stream.plain"]
+    assert "internal error" not in stderr
+    var_file = run_cli("scan", ".", "--var-file", "b" * 5000, "--no-history", cwd=tmp_path)
+    assert var_file.returncode == 2
+    assert var_file.stderr == f"sseguard: error: --var-file {'b' * 5000}: no such file\n".encode()
+
+
 # --- values the command line gives ----------------------------------------------------------------------------
 
 def test_a_var_for_an_undeclared_variable_is_rejected_as_terraform_does(tmp_path: Path) -> None:

@@ -334,6 +334,29 @@ def test_a_module_outside_the_repository_is_not_read(tmp_path: Path) -> None:
         "read (scan from the repository that holds the module)")}]
 
 
+def test_a_module_source_too_long_for_the_system_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    # found by the fuzz harness: the path lookup raised ENAMETOOLONG and ended the whole root module
+    source = "./m" + "0" * 5000
+    run = tree(tmp_path, {"main.tf": f'module "m" {{\n  source = "{source}"\n}}\n\n' + NONE_STREAM})
+    assert run.verdict("aws_kinesis_stream.plain") == ("fail", "KSSE002", [], "main.tf", 5)
+    [error] = run.errors
+    shown = repr(source[:117] + "...")
+    assert error == {"location": "main.tf", "line": 1, "kind": "incomplete", "message": (
+        f"module.m not scanned: module.m (source {shown}) cannot be read: File name too long (correct the module's "
+        "source)")}
+
+
+def test_a_huge_expression_is_shown_cut_in_messages(tmp_path: Path) -> None:
+    path = "a/" * 3000
+    stream = NONE_STREAM.replace('"NONE"', f'file("{path}")')
+    run = tree(tmp_path, {"main.tf": stream})
+    assert run.verdict("aws_kinesis_stream.plain") == ("unknown", "KSSE020", [], "main.tf", 1)
+    message = run.finding("aws_kinesis_stream.plain")["message"]
+    assert message.startswith(f'encryption_type = file("{path[:194]}… (6,008 characters): ')
+    assert f"file({path[:200]}… (6,000 characters)) cannot be read: File name too long" in message
+    assert len(message) < 1000
+
+
 def test_a_module_elsewhere_in_the_same_git_checkout_is_read(tmp_path: Path) -> None:
     write(tmp_path, {"modules/s/main.tf": NONE_STREAM,
                      "env/dev/main.tf": 'module "s" {\n  source = "../../modules/s"\n}\n'})

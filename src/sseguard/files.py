@@ -41,3 +41,22 @@ def _kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a file"
+
+
+def path_problem(path: Path) -> str | None:
+    """Why a path named on the command line cannot be used, or None when something is there. A name the system
+    refuses (too long, say) is a problem to report, never an exception."""
+    try:
+        if path.exists():
+            return None
+        return "a broken or looping symbolic link" if path.is_symlink() else "no such file or folder"
+    except OSError as err:
+        return f"cannot read: {err.strerror or err}"
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False where the system refuses the name."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from sseguard.control import evaluate
-from sseguard.files import read_regular
+from sseguard.files import is_file, path_problem, read_regular
 from sseguard.model import ErrorKind, Finding, InputError, SourceResult, Stream
 from sseguard.options import ScanOptions, boundary_of, printable
 from sseguard.report.core import Report
@@ -38,16 +38,17 @@ def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
     """
     paths = list(paths)
     if not options.boundaries:
-        options = replace(options, boundaries=tuple(dict.fromkeys(boundary_of(p) for p in paths if p.exists())))
+        present = [p for p in paths if path_problem(p) is None]
+        options = replace(options, boundaries=tuple(dict.fromkeys(boundary_of(p) for p in present)))
     result = SourceResult()
     tf_dirs: list[Path] = []
     tf_files: list[Path] = []
     data_files: dict[str, tuple[Path, bool]] = {}  # real path -> (file, named on the command line)
     seen_dirs: set[str] = set()
     for path in paths:
-        if not path.exists():
+        why = path_problem(path)
+        if why is not None:
             # a path that is not there is a mistake in the command (a typo, a job run from the wrong folder)
-            why = "a broken or looping symbolic link" if path.is_symlink() else "no such file or folder"
             result.errors.append(InputError(printable(str(path)), why, kind=ErrorKind.USAGE))
         elif path.is_dir():
             _discover(path, tf_dirs, data_files, seen_dirs, result, options)
@@ -62,7 +63,7 @@ def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
     for file, explicit in data_files.values():
         result.extend(_guarded(partial(_load_data_file, file, explicit, options), options.display_path(file)))
     result.errors.extend(_undeclared_values(options, result))
-    named = tuple(options.display_path(p) for p in [*paths, *options.var_files] if p.is_file())
+    named = tuple(options.display_path(p) for p in [*paths, *options.var_files] if is_file(p))
     return Report(judge(result.streams, options), result.inputs, result.errors, notes=result.notes, named=named)
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from sseguard.cli.common import Subcommands, UsageError, add_report_options, emit_report, key_value
+from sseguard.files import is_file
 from sseguard.options import ScanOptions
 from sseguard.report.escape import text_safe
 from sseguard.scan import scan_paths
@@ -44,7 +45,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     if any(not p for p in args.paths):
         raise UsageError("an empty PATH was given; name a file or folder (. for the current folder)")
     for vf in args.var_file:
-        if not Path(vf).is_file():
+        if not is_file(Path(vf)):
             raise UsageError(f"--var-file {text_safe(vf)}: no such file")
     _check_region(args.region)
     options = ScanOptions(

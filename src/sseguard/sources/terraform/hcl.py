@@ -36,7 +36,13 @@ _PARSE_MEMORY_PER_BYTE = 40
 _READ_CHUNK = 1 << 16
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+SHOWN_MAX = 200  # characters of an expression a message shows
 _SUPPRESSION_WORDS = re.compile(rb"(?i)sseguard:ignore|checkov:skip|trivy:ignore|tfsec:ignore")
+
+
+def clipped(text: str) -> str:
+    """``text`` for a message: whole when short, else its start and its length."""
+    return text if len(text) <= SHOWN_MAX else f"{text[:SHOWN_MAX]}… ({len(text):,} characters)"
 
 
 class HclSyntaxError(ValueError):
@@ -193,10 +199,15 @@ class Expr:
 
     @property
     def text(self) -> str:
-        """The expression's source text, for messages."""
+        """The expression's source text."""
         if self.node is not None:
             return self.src[self.node.start_byte:self.node.end_byte].decode("utf-8", "replace")
         return json.dumps(self.value)
+
+    @property
+    def shown(self) -> str:
+        """The expression's text for a message: cut when long (a heredoc or a hostile literal is no message)."""
+        return clipped(self.text)
 
 
 @dataclass(eq=False, slots=True)

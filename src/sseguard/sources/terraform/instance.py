@@ -21,7 +21,7 @@ from sseguard.model import ErrorKind, InputError, OutOfReach, Unknown, Unreadabl
 from sseguard.options import ScanOptions
 from sseguard.sources.terraform.expressions import Bindings, Evaluator, Step, evaluate_string_file
 from sseguard.sources.terraform.functions import build_functions
-from sseguard.sources.terraform.hcl import Block, Expr, HclSyntaxError, SourceFile, parse_expression_text
+from sseguard.sources.terraform.hcl import Block, Expr, HclSyntaxError, SourceFile, clipped, parse_expression_text
 from sseguard.sources.terraform.loader import Module, downloaded_modules, load_module, local_source, parse_file
 from sseguard.sources.terraform.values import Branch, Computed, EvalError, Ref, parse_number, to_text, type_name
 
@@ -263,6 +263,7 @@ class ModuleInstance:
         p = Path(path)
         if not p.is_absolute():
             p = self.tree.root_dir / p
+        path = clipped(path)
         if not self.tree.inside(p):
             return Unreadable(f"file({path}) not read: outside the scanned tree (sseguard reads files of the "
                               "repository the scan is in only)", "keep the file inside the repository, or scan the "
@@ -464,7 +465,7 @@ class ModuleInstance:
                                  _unknown_meta("count", count.expr, n))
             if isinstance(n, bool) or not isinstance(n, int | float) or not math.isfinite(n) or n < 0 or n != int(n):
                 shown = type_name(n) if not isinstance(n, int | float) or isinstance(n, bool) else n
-                return Expansion([], Unknown(f"count = {count.expr.text} is not a whole number ({shown})"))
+                return Expansion([], Unknown(f"count = {count.expr.shown} is not a whole number ({shown})"))
             if n > MAX_INSTANCES:
                 return Expansion([], _too_many("count", count.expr, int(n)))
             return Expansion([(i, {"count": {"index": i}}) for i in range(int(n))])
@@ -486,11 +487,11 @@ class ModuleInstance:
                     except EvalError:  # a list or object: Terraform takes sets of strings only
                         text = None
                     if not isinstance(text, str):
-                        return Expansion([], Unknown(f"for_each = {for_each.expr.text} holds a value that is not a "
+                        return Expansion([], Unknown(f"for_each = {for_each.expr.shown} holds a value that is not a "
                                                      "known string"))
                     keys.append(text)
                 return Expansion([(k, {"each": {"key": k, "value": k}}) for k in sorted(set(keys))])
-            return Expansion([], Unknown(f"for_each = {for_each.expr.text} is a {type_name(coll)}, not a map or set"))
+            return Expansion([], Unknown(f"for_each = {for_each.expr.shown} is a {type_name(coll)}, not a map or set"))
         return Expansion([(None, {})])
 
     # modules ---------------------------------------------------------------------------------------------------
@@ -516,16 +517,22 @@ class ModuleInstance:
             return Unknown(f"module.{name} has no literal source")
         call_key = f"{self.call_key}.{name}" if self.call_key else name
         directory: Path | None = None
-        if local_source(source):
-            directory = (self.module.dir / source).resolve()
-        elif call_key in self.tree.downloaded:
-            directory = self.tree.downloaded[call_key]
-        if directory is None or not directory.is_dir():
+        try:
+            if local_source(source):
+                directory = (self.module.dir / source).resolve()
+            elif call_key in self.tree.downloaded:
+                directory = self.tree.downloaded[call_key]
+            on_disk = directory is not None and directory.is_dir()
+        except (OSError, RuntimeError) as err:  # a name too long for the system, a link loop
+            why = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            return Unknown(f"module.{name} (source {_shown(source)}) cannot be read: {why}",
+                           "correct the module's source")
+        if directory is None or not on_disk:
             how = NOT_DOWNLOADED if not local_source(source) else "the folder does not exist"
-            return Unknown(f"module.{name} (source {source!r}) is not on disk", how)
+            return Unknown(f"module.{name} (source {_shown(source)}) is not on disk", how)
         if local_source(source) and not self.tree.inside(directory):
-            return Unknown(f"module.{name} (source {source!r}) is outside the repository the scan is in: not read",
-                           "scan from the repository that holds the module")
+            return Unknown(f"module.{name} (source {_shown(source)}) is outside the repository the scan is in: not "
+                           "read", "scan from the repository that holds the module")
         here: ModuleInstance | None = self
         while here is not None:  # a folder that calls itself, directly or not, would nest without end
             if here.module.dir.resolve() == directory.resolve():
@@ -571,7 +578,7 @@ class ModuleInstance:
                 return value
             if isinstance(value, Unknown):
                 return OutOfReach(f"the region of provider {key} cannot be resolved: {value.reason}")
-            return OutOfReach(f"the region of provider {key} is not a known string ({attr.expr.text})")
+            return OutOfReach(f"the region of provider {key} is not a known string ({attr.expr.shown})")
         if self.parent is not None and self.call is not None:
             mapping = self.call.attr("providers")
             if mapping is not None and mapping.expr.node is not None:
@@ -669,7 +676,7 @@ def _provider_map(expr: Expr) -> dict[str, str]:
 
 
 def _too_many(kind: str, expr: Expr, count: int) -> Unknown:
-    return Unknown(f"{kind} = {expr.text} gives {count:,} instances: too many instances to expand (sseguard expands "
+    return Unknown(f"{kind} = {expr.shown} gives {count:,} instances: too many instances to expand (sseguard expands "
                    f"at most {MAX_INSTANCES:,} of one resource or module call)",
                    "scan the plan JSON, which lists every instance")
 
@@ -681,8 +688,8 @@ def _shown(text: str) -> str:
 
 def _unknown_meta(kind: str, expr: Expr, value: Value) -> Unknown:
     if isinstance(value, Unknown):
-        return Unknown(f"{kind} = {expr.text} cannot be resolved: {value.reason}", value.resolve)
-    return Unknown(f"{kind} = {expr.text} is only known after apply", "scan the plan JSON")
+        return Unknown(f"{kind} = {expr.shown} cannot be resolved: {value.reason}", value.resolve)
+    return Unknown(f"{kind} = {expr.shown} is only known after apply", "scan the plan JSON")
 
 
 class ResourceHandle:

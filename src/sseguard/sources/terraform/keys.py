@@ -153,7 +153,7 @@ def key_from_alias(alias: ResourceHandle, reference: str) -> Key:
                 return replace(key, region=region, declared_at=f"{alias.ref(None).address} -> {key.declared_at}")
     if isinstance(value, str):
         return key_from_literal(value, region_of(block, alias.inst, alias.bindings()), alias.inst)
-    why = f"the target of {alias.ref(None).address} cannot be followed ({target.expr.text})"
+    why = f"the target of {alias.ref(None).address} cannot be followed ({target.expr.shown})"
     return Key(reference, region=region_of(block, alias.inst, alias.bindings()),
                manager=OutOfReach(why), state=OutOfReach(why), policy=OutOfReach(why))
 
@@ -167,11 +167,11 @@ def region_of(block: Block, inst: ModuleInstance, bindings: dict[str, Any]) -> s
         if isinstance(value, str):
             return value
         if isinstance(value, Unknown):
-            return OutOfReach(f"region = {attr.expr.text} cannot be resolved: {value.reason}")
+            return OutOfReach(f"region = {attr.expr.shown} cannot be resolved: {value.reason}")
         if isinstance(value, Computed):
-            return OutOfReach(f"region = {attr.expr.text} is only known after apply")
+            return OutOfReach(f"region = {attr.expr.shown} is only known after apply")
         if value is not None:
-            return OutOfReach(f"region = {attr.expr.text} is not a string")
+            return OutOfReach(f"region = {attr.expr.shown} is not a string")
     return inst.provider_region(_provider_of(block, inst))
 
 
@@ -210,7 +210,7 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
         elif isinstance(enabled, Unreadable):
             state = enabled
         elif enabled is not True and enabled is not None:
-            reason = enabled.reason if isinstance(enabled, Unknown) else f"{enabled_attr.expr.text} is not known"
+            reason = enabled.reason if isinstance(enabled, Unknown) else f"{enabled_attr.expr.shown} is not known"
             state = OutOfReach(f"is_enabled of {key.ref(None).address} cannot be resolved: {reason}")
     policy, source = _policy_of(key)
     origin = PolicyOrigin.DEFAULT if source == _DEFAULT_SOURCE else PolicyOrigin.GIVEN if source else None

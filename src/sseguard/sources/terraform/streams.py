@@ -225,14 +225,14 @@ def _encryption_type(value: Any, expr: Expr) -> str | Unknown | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, Unknown):
-        return Unknown(f"encryption_type = {expr.text}: {value.reason}", value.resolve)
+        return Unknown(f"encryption_type = {expr.shown}: {value.reason}", value.resolve)
     if isinstance(value, Computed):
-        return Unknown(f"encryption_type = {expr.text} is only known after apply", "scan the plan JSON")
+        return Unknown(f"encryption_type = {expr.shown} is only known after apply", "scan the plan JSON")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    return Unknown(f"encryption_type = {expr.text} is not a string")
+    return Unknown(f"encryption_type = {expr.shown} is not a string")
 
 
 def _key(inst: ModuleInstance, value: Any, expr: Expr, region: str | OutOfReach) -> tuple[str | Unknown | None,
@@ -240,7 +240,7 @@ def _key(inst: ModuleInstance, value: Any, expr: Expr, region: str | OutOfReach)
     if value is None:
         return None, None
     if isinstance(value, Unknown):
-        return Unknown(f"kms_key_id = {expr.text}: {value.reason}", value.resolve), None
+        return Unknown(f"kms_key_id = {expr.shown}: {value.reason}", value.resolve), None
     if isinstance(value, str):
         return value, (key_from_literal(value, region, inst) if value.strip() else None)
     if isinstance(value, Computed):
@@ -249,11 +249,11 @@ def _key(inst: ModuleInstance, value: Any, expr: Expr, region: str | OutOfReach)
             return value.text, key_from_literal(value.text, region, inst)
         given = key_ref_is_given(value)
         if given is None:
-            return Unknown(f"kms_key_id = {expr.text} is only known after apply and references no KMS key",
+            return Unknown(f"kms_key_id = {expr.shown} is only known after apply and references no KMS key",
                            "scan the plan JSON"), None
         reference = value.text[2:-1] if value.text.startswith("${") and value.text.endswith("}") else value.text
         return reference, key_from_ref(given, reference, inst)
-    return Unknown(f"kms_key_id = {expr.text} is not a string"), None
+    return Unknown(f"kms_key_id = {expr.shown} is not a string"), None
 
 
 def suppressions_for(block: Block) -> tuple[SuppressionRule, ...]:
