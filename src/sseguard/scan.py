@@ -37,16 +37,16 @@ def scan_paths(paths: Iterable[Path], options: ScanOptions) -> Report:
     through a symlink all give one finding per stream.
     """
     paths = list(paths)
+    checked = [(path, path_problem(path)) for path in paths]
     if not options.boundaries:
-        present = [p for p in paths if path_problem(p) is None]
+        present = [path for path, why in checked if why is None]
         options = replace(options, boundaries=tuple(dict.fromkeys(boundary_of(p) for p in present)))
     result = SourceResult()
     tf_dirs: list[Path] = []
     tf_files: list[Path] = []
     data_files: dict[str, tuple[Path, bool]] = {}  # real path -> (file, named on the command line)
     seen_dirs: set[str] = set()
-    for path in paths:
-        why = path_problem(path)
+    for path, why in checked:
         if why is not None:
             # a path that is not there is a mistake in the command (a typo, a job run from the wrong folder)
             result.errors.append(InputError(printable(str(path)), why, kind=ErrorKind.USAGE))

@@ -43,6 +43,7 @@ from sseguard.sources.terraform.values import (
     parse_number,
     to_text,
     type_name,
+    with_placeholders,
 )
 
 Value = Any
@@ -441,7 +442,7 @@ def _jsonencode(value: Value) -> Value:
         return census.unknown
     if not census.refs:
         return _json_text(value, census)
-    return Computed(_json_text(_placeholders(value), census), census.refs)
+    return Computed(_json_text(with_placeholders(value), census), census.refs)
 
 
 def _json_text(value: Value, census: _Census | None = None) -> str:
@@ -454,16 +455,6 @@ def _json_text(value: Value, census: _Census | None = None) -> str:
         return check_text(json.dumps(value, separators=(",", ":"), allow_nan=False), "the JSON text")
     except ValueError:
         raise EvalError("a number that is not finite cannot be written as JSON") from None
-
-
-def _placeholders(value: Value) -> Value:
-    if isinstance(value, Computed):
-        return value.text
-    if isinstance(value, list):
-        return [_placeholders(x) for x in value]
-    if isinstance(value, dict):
-        return {k: _placeholders(x) for k, x in value.items()}
-    return value
 
 
 def _jsondecode(text: Value) -> Value:

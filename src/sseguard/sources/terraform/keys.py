@@ -12,7 +12,7 @@ from sseguard.kms import is_aws_managed_alias, parse_kms_arn
 from sseguard.model import Key, KeyManager, KeyState, OutOfReach, PolicyOrigin, Unknown, Unreadable
 from sseguard.sources.terraform.hcl import Block
 from sseguard.sources.terraform.instance import ModuleInstance, ResourceHandle
-from sseguard.sources.terraform.values import Computed, Ref, first_unknown
+from sseguard.sources.terraform.values import Computed, Ref, first_unknown, with_placeholders
 
 _KEY_ARN = re.compile(r"^arn:(aws[\w-]*):kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")
 _KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key", "aws_kms_replica_external_key")
@@ -431,14 +431,4 @@ def _statement(st: _Statement, inst: ModuleInstance) -> dict[str, Any] | OutOfRe
     unknown = first_unknown(out)
     if unknown is not None:
         return OutOfReach(f"a statement of the policy document cannot be resolved: {unknown.reason}")
-    return {k: _placeholder_strings(v) for k, v in out.items()}
-
-
-def _placeholder_strings(value: Any) -> Any:
-    if isinstance(value, Computed):
-        return value.text
-    if isinstance(value, list):
-        return [_placeholder_strings(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _placeholder_strings(v) for k, v in value.items()}
-    return value
+    return {k: with_placeholders(v) for k, v in out.items()}

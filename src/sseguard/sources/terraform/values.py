@@ -92,6 +92,18 @@ class Computed:
         return Computed("${" + str(ref) + "}", (ref,), ref.attr in NEVER_NULL_ATTRIBUTES)
 
 
+def with_placeholders(value: Any) -> Any:
+    """``value`` with every Computed part replaced by its ``${...}`` text, as ``jsonencode`` and a policy document
+    show a value known only after apply."""
+    if isinstance(value, Computed):
+        return value.text
+    if isinstance(value, list):
+        return [with_placeholders(x) for x in value]
+    if isinstance(value, dict):
+        return {k: with_placeholders(x) for k, x in value.items()}
+    return value
+
+
 @dataclass(frozen=True)
 class Branch:
     """A condition that could not be decided where a conditional expression chose between two different values.
