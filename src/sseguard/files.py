@@ -6,8 +6,11 @@ never ends) or a folder. Such a file is refused before a byte is read, with a re
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 
 
@@ -15,10 +18,30 @@ class NotRegularFile(OSError):
     """The path is a FIFO, device, socket or folder: not read."""
 
 
+# Contents that stand in for files on disk (by real path) while a fix is checked: the edited files are scanned
+# again in memory, before anything is written.
+_OVERLAY: ContextVar[Mapping[str, bytes] | None] = ContextVar("overlay", default=None)
+
+
+@contextlib.contextmanager
+def overlaid(contents: Mapping[str, bytes]) -> Iterator[None]:
+    """Inside the ``with`` block, ``read_regular`` of one of these files (by real path) gives these bytes."""
+    token = _OVERLAY.set({os.path.realpath(path): data for path, data in contents.items()})
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
+
+
 def read_regular(path: Path | str, limit: int) -> bytes:
     """Up to ``limit + 1`` bytes of a regular file (one more than the limit, so a caller can tell it is too large).
 
     Raises ``NotRegularFile`` for anything else, and ``OSError`` when the file cannot be read."""
+    overlay = _OVERLAY.get()
+    if overlay:
+        data = overlay.get(os.path.realpath(path))
+        if data is not None:
+            return data[:limit + 1]
     # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer before fstat could say what it is.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:

@@ -135,6 +135,19 @@ class Key:
     in_stream_region: bool = False
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a value a stream uses is written, so a fixer can edit that place: the file on disk, the byte span
+    of the expression (for a block: the whole block, where a missing argument is added), its first line, and how
+    the stream reaches it in words (``the argument itself``, ``variable "enc" default``, ``dev.tfvars``)."""
+
+    path: str
+    start: int
+    end: int
+    line: int
+    via: str
+
+
 class SuppressionKind(StrEnum):
     """Whose form a suppression is written in: sseguard's own, or a peer's honoured for teams migrating."""
 
@@ -183,6 +196,9 @@ class Stream:
     # stream when every variant gets the same verdict, and it is unknown only when they disagree. The stream's own
     # undecided fields hold the Unknown that names the condition.
     variants: tuple[Variant, ...] = ()
+    # Where the stream's block and its values are written ("block", "encryption_type", "kms_key_id"), for
+    # ``sseguard fix``; a value whose origin cannot be traced (computed, set on the command line) says why.
+    origins: Mapping[str, Origin | OutOfReach] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

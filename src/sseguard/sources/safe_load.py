@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from sseguard.files import read_regular
+
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 256
 MAX_ALIASES = 10_000
@@ -102,8 +104,7 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
         size = path.stat().st_size
         if size > max_bytes:
             raise LoadError(f"file is {size} bytes, larger than the {max_bytes // (1024 * 1024)} MiB limit")
-        with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
+        data = read_regular(path, max_bytes)
     except OSError as err:
         raise LoadError(f"cannot read: {err.strerror or err}") from None
     if len(data) > max_bytes:

@@ -176,6 +176,11 @@ class SourceFile:
         return self.data.decode("utf-8", "replace").splitlines()
 
     @cached_property
+    def line_starts(self) -> list[int]:
+        """The offset of the first byte of each line (index 0 is line 1)."""
+        return [0, *(m.end() for m in re.finditer(rb"\n", self.data))]
+
+    @cached_property
     def may_suppress(self) -> bool:
         """Whether any suppression comment could be in the file (one search, before looking line by line)."""
         return _SUPPRESSION_WORDS.search(self.data) is not None

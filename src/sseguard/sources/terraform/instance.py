@@ -50,6 +50,19 @@ class Expansion:
     unknown: Unknown | None = None
 
 
+@dataclass(frozen=True)
+class VariableSource:
+    """One place a variable may take its value from: an expression evaluated in ``instance`` (a module call's
+    argument, the default), or a root module input (``input``: where it was given, and the raw value; ``expr`` is
+    its expression when a variables file gives it). ``via`` says which, in words."""
+
+    instance: ModuleInstance
+    expr: Expr | None
+    bindings: Bindings
+    via: str
+    input: tuple[str, Value] | None = None
+
+
 class Tree:
     """What one scan of a root module shares: loaded modules (by folder), options, errors."""
 
@@ -132,6 +145,7 @@ class ModuleInstance:
         self._vars: dict[str, tuple[Value, frozenset[Branch]]] = {}
         self._computing: set[str] = set()
         self._root_inputs: dict[str, tuple[str, Value]] | None = None
+        self._input_exprs: dict[str, Expr | None] = {}
         self._children: dict[tuple[str, str | int | None], ModuleInstance | Unknown] = {}
         self._expansions: dict[int, Expansion] = {}
         self._regions: dict[str, str | OutOfReach] = {}
@@ -302,25 +316,42 @@ class ModuleInstance:
         block = self.module.variables.get(name)
         if block is None:
             return self.module.undeclared(f"var.{name}", f"declare variable {name!r}", self.tree.options)
-        if self.parent is not None and self.call is not None:
-            attr = self.call.attr(name)
-            if attr is not None:
-                value = self.parent.eval(attr.expr, self.call_bindings)
-                if value is not None:
-                    return self._with_type(block, value)
-        elif self.parent is None:
-            given = self.root_inputs().get(name)
-            if given is not None:
-                where, raw = given
+        for source in self.variable_sources(name):
+            if source.input is not None:
+                where, raw = source.input
                 return self._with_type(block, self._typed_input(block, name, raw, where))
-        default = block.attr("default")
-        if default is not None:
-            return self._with_type(block, self.eval(default.expr))
+            assert source.expr is not None
+            value = source.instance.eval(source.expr, source.bindings)
+            if value is not None or source.via == "default":
+                return self._with_type(block, value)
         where = "the module call " + self.path if self.parent is not None else "this root module"
         resolve = (f"pass {name} = ... in module {self.call.labels[0]!r}" if self.parent is not None and self.call
                    else f"pass --var {name}=... or set it in a tfvars file (terraform.tfvars, *.auto.tfvars, "
                         "--var-file)")
         return Unknown(f"var.{name} has no value in {where}", resolve)
+
+    def variable_sources(self, name: str) -> list[VariableSource]:
+        """Where a declared variable may take its value, in Terraform's order: the module call's argument (a null
+        argument falls through to the default) or the root module's inputs, then the declaration's default."""
+        block = self.module.variables.get(name)
+        if block is None:
+            return []
+        sources: list[VariableSource] = []
+        if self.parent is not None and self.call is not None:
+            attr = self.call.attr(name)
+            if attr is not None:
+                sources.append(VariableSource(self.parent, attr.expr, self.call_bindings,
+                                              f"the argument {name} of module.{self.call.labels[0]}"))
+        elif self.parent is None:
+            given = self.root_inputs().get(name)
+            if given is not None:
+                expr = self._input_exprs.get(name)
+                return [VariableSource(self, expr, {}, f"{given[0]}" if expr is not None else
+                                       given[0].removeprefix("text:"), given)]
+        default = block.attr("default")
+        if default is not None:
+            sources.append(VariableSource(self, default.expr, {}, "default"))
+        return sources
 
     def _with_type(self, block: Block, value: Value) -> Value:
         """Terraform converts a variable's value to its type constraint. What changes a stream's settings: text
@@ -398,7 +429,9 @@ class ModuleInstance:
             files += sorted(d / n for n in os.listdir(d) if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
         for f in [*files, *opts.var_files]:
             if f.is_file():
-                read = self._read_tfvars(f)
+                read, exprs = self._read_tfvars(f)
+                for name in read:
+                    self._input_exprs[name] = exprs.get(name)
                 # a file scanned alone may use variables its siblings declare: nothing to say of those
                 for name in sorted(set(read) - set(self.module.variables) if not self.module.partial else ()):
                     # Terraform warns and goes on: a value for a variable no one declared sets nothing
@@ -407,10 +440,12 @@ class ModuleInstance:
                 out.update(read)
         for key, value in opts.variables.items():
             out[key] = ("text:--var " + key, value)
+            self._input_exprs.pop(key, None)
         self._root_inputs = out
         return out
 
-    def _read_tfvars(self, path: Path) -> dict[str, tuple[str, Value]]:
+    def _read_tfvars(self, path: Path) -> tuple[dict[str, tuple[str, Value]], dict[str, Expr]]:
+        """The values a variables file sets, and the expression each is written as (none when unreadable)."""
         display = self.tree.options.display_path(path)
         try:
             parsed = parse_file(path, self.tree.options)
@@ -420,12 +455,12 @@ class ModuleInstance:
                 with path.open("rb") as fh:
                     data = fh.read(1024 * 1024)
             except OSError:
-                return {}
-            return _unreadable_values(data, path.name.endswith(".json"), display, err.line)
+                return {}, {}
+            return _unreadable_values(data, path.name.endswith(".json"), display, err.line), {}
         if parsed.error_line is not None:
             self.tree.error(display, "syntax error in variables file", parsed.error_line)
             # Terraform reads none of the file; a value it meant to set must not silently fall back to a default
-            return _unreadable_values(parsed.file.data, path.name.endswith(".json"), display, parsed.error_line)
+            return _unreadable_values(parsed.file.data, path.name.endswith(".json"), display, parsed.error_line), {}
         out: dict[str, tuple[str, Value]] = {}
         if parsed.blocks and not path.name.endswith(".json"):
             self.tree.error(display, "a variables file holds only NAME = VALUE lines; blocks ignored",
@@ -434,7 +469,7 @@ class ModuleInstance:
         literal_ctx = ModuleInstance(literal, Module(path.parent), "", "")
         for name, attr in parsed.attributes.items():
             out[name] = (display, literal_ctx.eval(attr.expr))
-        return out
+        return out, {name: attr.expr for name, attr in parsed.attributes.items()}
 
     def local(self, name: str) -> Value:
         attr = self.module.locals.get(name)

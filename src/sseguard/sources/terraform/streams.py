@@ -9,7 +9,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sseguard.kms import is_aws_managed_alias, parse_kms_arn
-from sseguard.model import ErrorKind, Key, Location, OutOfReach, SourceKind, Stream, SuppressionRule, Unknown, Variant
+from sseguard.model import (
+    ErrorKind,
+    Key,
+    Location,
+    Origin,
+    OutOfReach,
+    SourceKind,
+    Stream,
+    SuppressionRule,
+    Unknown,
+    Variant,
+)
 from sseguard.sources.terraform.hcl import Block, Expr
 from sseguard.sources.terraform.instance import ModuleInstance, instance_key
 from sseguard.sources.terraform.keys import (
@@ -20,6 +31,7 @@ from sseguard.sources.terraform.keys import (
     region_of,
 )
 from sseguard.sources.terraform.loader import STREAM_TYPE
+from sseguard.sources.terraform.origins import block_origin, value_origin
 from sseguard.sources.terraform.values import Branch, Computed
 from sseguard.suppressions import parse_comment
 
@@ -218,7 +230,18 @@ def _one_stream(site: StreamSite) -> Stream:
     return Stream(
         address, STREAM_TYPE, _location(inst, block), encryption, reference, key, region,
         name=name if isinstance(name, str) else None, importing=importing, suppressions=rules, facts=facts,
+        origins=_origins(inst, block),
     )
+
+
+def _origins(inst: ModuleInstance, block: Block) -> dict[str, Origin | OutOfReach]:
+    """Where the block and its encryption arguments are written, for ``sseguard fix``."""
+    found: dict[str, Origin | OutOfReach] = {"block": block_origin(block)}
+    for name in ("encryption_type", "kms_key_id"):
+        origin = value_origin(inst, block, name)
+        if origin is not None:
+            found[name] = origin
+    return found
 
 
 def _encryption_type(value: Any, expr: Expr) -> str | Unknown | None:
