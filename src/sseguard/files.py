@@ -19,7 +19,8 @@ class NotRegularFile(OSError):
 
 
 # Contents that stand in for files on disk (by real path) while a fix is checked: the edited files are scanned
-# again in memory, before anything is written.
+# again in memory, before anything is written. The scan's worker processes are forked inside the ``with`` block,
+# so they see the same contents.
 _OVERLAY: ContextVar[Mapping[str, bytes] | None] = ContextVar("overlay", default=None)
 
 

@@ -22,6 +22,9 @@ _KMS_ARN = re.compile(
     r"(?P<kind>key|alias)/(?P<name>.+)$"
 )
 _PLACEHOLDER = re.compile(_HOLE)
+# The forms KMS accepts for a key: an id (a multi-Region key's with "mrk-"), an alias name, or an ARN of either.
+_KEY_ID = re.compile(r"^(?:mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+_ALIAS_NAME = re.compile(r"^alias/[A-Za-z0-9/_-]+$")
 
 
 def is_kms(encryption_type: str) -> bool:
@@ -38,6 +41,11 @@ def is_aws_managed_alias(reference: str) -> bool:
     """True for ``alias/aws/kinesis`` and any alias ARN ending in ``:alias/aws/kinesis`` (exact, not a substring),
     with placeholders allowed for the partition, region and account."""
     return bool(_AWS_MANAGED.match(reference.strip()))
+
+
+def is_key_literal(text: str) -> bool:
+    """Whether text is a key as KMS takes it: a key id, ``alias/NAME``, or a key or alias ARN."""
+    return bool(_KEY_ID.match(text) or _ALIAS_NAME.match(text) or parse_kms_arn(text))
 
 
 def has_placeholder(text: str) -> bool:

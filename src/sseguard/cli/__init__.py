@@ -1,4 +1,4 @@
-"""The command line: ``sseguard scan|aws|evidence|explain|schema``, one module per command and ``common`` for what
+"""The command line: ``sseguard scan|fix|aws|evidence|explain|schema``, one module per command and ``common`` for what
 they share. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 the command cannot be honoured or no input
 could be read (``scan --help`` has the whole rule)."""
 
@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from sseguard import __version__
-from sseguard.cli import aws, evidence, explain, scan, schema
+from sseguard.cli import aws, evidence, explain, fix, scan, schema
 from sseguard.cli.common import EXIT_USAGE, UsageError
 
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sseguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (scan, aws, explain, evidence, schema):
+    for command in (scan, fix, aws, explain, evidence, schema):
         command.register(sub)
     return parser
 
