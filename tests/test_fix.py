@@ -418,3 +418,30 @@ def test_a_key_that_is_no_key_is_refused(tmp_path: Path) -> None:
     assert code == 0
     assert b'kms_key_id      = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"' in \
         (crlf / "main.tf").read_bytes()
+
+
+def test_key_policy_gets_the_statement_where_it_is_written(tmp_path: Path) -> None:
+    """--key-policy: jsonencode(), a JSON heredoc, an aws_iam_policy_document, a YAML and a JSON KeyPolicy."""
+    root = tree(tmp_path, "keypolicy")
+    code, out, _ = fix(root, ".", "--region", "eu-west-1")
+    assert code == 1
+    assert out.splitlines()[0].startswith("BY HAND    aws_kinesis_stream.encoded (main.tf:55) KSSE012: add this "
+                                          "statement to the key policy of aws_kms_key.encoded")
+    code, patch, _ = fix(root, ".", "--region", "eu-west-1", "--key-policy", "--format", "patch")
+    assert code == 1
+    assert patch == (GOLDEN / "keypolicy.diff").read_text()
+    assert fix(root, ".", "--region", "eu-west-1", "--key-policy", "--write")[0] == 0
+    json.loads((root / "stack.json").read_text())
+    after = scan(root, args=["--region", "eu-west-1"])
+    assert [(f["resource"]["address"], f["status"], f["code"], f["advisories"]) for f in after.findings] == [
+        ("aws_kinesis_stream.encoded", "pass", "KSSE000", []),
+        ("aws_kinesis_stream.heredoc", "pass", "KSSE000", []),
+        ("aws_kinesis_stream.document", "pass", "KSSE000", []),
+        ("Stream", "pass", "KSSE000", []),
+        ("Stream", "pass", "KSSE000", []),
+    ]
+    if TERRAFORM is not None:
+        env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull}
+        done = subprocess.run([TERRAFORM, "fmt", "-check", "-diff", "main.tf"], cwd=root, capture_output=True,
+                              text=True, env=env, check=False)
+        assert done.returncode == 0, done.stdout

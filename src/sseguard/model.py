@@ -114,6 +114,19 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a value a stream uses is written, so a fixer can edit that place: the file on disk, the byte span
+    of the expression (for a block: the whole block, where a missing argument is added), its first line, and how
+    the stream reaches it in words (``the argument itself``, ``variable "enc" default``, ``dev.tfvars``)."""
+
+    path: str
+    start: int
+    end: int
+    line: int
+    via: str
+
+
+@dataclass(frozen=True)
 class Key:
     """What is known of the KMS key a stream names. ``reference`` is the key as the stream gives it."""
 
@@ -131,21 +144,11 @@ class Key:
     policy_source: str | None = None
     # Where the key was declared or described (a Terraform address, a logical id, an ARN).
     declared_at: str | None = None
+    # Where the policy is written (the policy argument's expression, or the policy document's block), for
+    # ``sseguard fix --key-policy``.
+    policy_at: Origin | None = None
     # An alias name or a bare key id is looked up in the stream's own region, so it cannot be in another one.
     in_stream_region: bool = False
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a value a stream uses is written, so a fixer can edit that place: the file on disk, the byte span
-    of the expression (for a block: the whole block, where a missing argument is added), its first line, and how
-    the stream reaches it in words (``the argument itself``, ``variable "enc" default``, ``dev.tfvars``)."""
-
-    path: str
-    start: int
-    end: int
-    line: int
-    via: str
 
 
 class SuppressionKind(StrEnum):

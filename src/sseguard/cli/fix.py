@@ -43,6 +43,9 @@ def register(sub: Subcommands) -> None:
                         "or a template's key resource (StreamKey, StreamKey.Arn)")
     p.add_argument("--code", action="append", default=[], metavar="CODES",
                    help="fix only streams failing with these codes (comma-separated, repeatable)")
+    p.add_argument("--key-policy", action="store_true",
+                   help="for KSSE012 (and KSSE013 under --strict-key-policy), add the statement that lets the Kinesis "
+                        "service principal use the key to the key's policy where the scanned files write it")
     p.add_argument("--write", action="store_true", help="write the changes (default: only show them)")
     p.add_argument("--format", choices=("text", "json", "patch"), default="text",
                    help="text: each stream's outcome, then the diff; patch: only the diff; json: every planned edit")
@@ -55,7 +58,7 @@ def register(sub: Subcommands) -> None:
 def _cmd_fix(args: argparse.Namespace) -> int:
     options = scan_options(args)
     codes = _codes(args.code)
-    run = prepare([Path(p) for p in args.paths], options, args.key, codes)
+    run = prepare([Path(p) for p in args.paths], options, args.key, codes, args.key_policy)
     for error in run.report.errors:
         where = f"{error.location}:{error.line}" if error.line else error.location
         sys.stderr.write(f"sseguard: {text_safe(where)}: {text_safe(error.message)}\n")
@@ -98,10 +101,12 @@ def _as_text(run: FixRun, base: str, wrote: bool) -> str:
         stream = fix.stream
         head = f"{stream.address}{stream.location.root_note} ({stream.location.path}:{stream.location.line})"
         code = fix.finding.verdict.code
-        if fix.advice:
-            lines.append(f"BY HAND    {head} {code}: {fix.advice}")
-        elif fix.refused:
+        if fix.refused:
             lines.append(f"NOT FIXED  {head} {code}: {fix.refused}")
+            if fix.advice:
+                lines.append(f"           by hand: {fix.advice}")
+        elif not fix.edits:
+            lines.append(f"BY HAND    {head} {code}: {fix.advice}")
         else:
             places = ", ".join(sorted({f"{_shown(e.path, base)}:{_line_of(run, e.path, e.start)}" for e in fix.edits}))
             verb = "FIXED" if wrote and all(e.path in run.written for e in fix.edits) else "WOULD FIX"
@@ -143,7 +148,7 @@ def _as_json(run: FixRun, base: str, wrote: bool) -> dict[str, Any]:
         "written": wrote,
         "edits": edits,
         "not_fixed": [{**stream_of(f), "why": f.refused} for f in run.fixes if f.refused],
-        "by_hand": [{**stream_of(f), "change": f.advice} for f in run.fixes if f.advice],
+        "by_hand": [{**stream_of(f), "change": f.advice} for f in run.fixes if f.advice and not f.edits],
         "files_written": [_shown(p, base) for p in run.written],
         "files_not_written": {_shown(p, base): why for p, why in sorted(run.not_written.items())},
     }

@@ -39,17 +39,17 @@ def _yaml_edits(path: str, data: bytes, text: str, logical: str, need_type: bool
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
         raise CannotEdit(f"the template cannot be read as YAML: {err}") from None
-    resources = _member(root, "Resources")
-    resource = _member(resources, logical)
+    resources = member(root, "Resources")
+    resource = member(resources, logical)
     if not isinstance(resource, yaml.MappingNode):
         raise CannotEdit(f"resource {logical} is not found as a mapping")
     key_text = _yaml_key(root, key)
-    props = _member(resource, "Properties")
+    props = member(resource, "Properties")
     nl = newline_of(data)
     if props is None:
         lines = ["Properties:", "  StreamEncryption:", "    EncryptionType: KMS", f"    KeyId: {key_text}"]
         return [_yaml_insert(path, data, text, resource, lines, nl, why)]
-    encryption = _member(props, "StreamEncryption")
+    encryption = member(props, "StreamEncryption")
     if encryption is None:
         lines = ["StreamEncryption:", "  EncryptionType: KMS", f"  KeyId: {key_text}"]
         return [_yaml_insert(path, data, text, props, lines, nl, why)]
@@ -58,7 +58,7 @@ def _yaml_edits(path: str, data: bytes, text: str, logical: str, need_type: bool
     for name, needed, value in (("EncryptionType", need_type, "KMS"), ("KeyId", need_key, key_text)):
         if not needed:
             continue
-        node = _member(encryption, name)
+        node = member(encryption, name)
         if node is None:
             missing.append(f"{name}: {value}")
         elif isinstance(node, yaml.ScalarNode) and node.tag.startswith("tag:yaml.org,2002:"):
@@ -74,7 +74,8 @@ def _yaml_edits(path: str, data: bytes, text: str, logical: str, need_type: bool
     return out
 
 
-def _member(node: Any, name: str) -> Any:
+def member(node: Any, name: str) -> Any:
+    """The value node of a key of a YAML mapping node (the last, when a key is given twice); None otherwise."""
     if not isinstance(node, yaml.MappingNode):
         return None
     found = None
@@ -89,22 +90,39 @@ def _bytes(text: str, index: int) -> int:
 
 
 def _yaml_insert(path: str, data: bytes, text: str, mapping: Any, lines: list[str], nl: str, why: str) -> Edit:
-    """Add lines to a block mapping, at its keys' indentation: after its last entry when that is a value on one
-    line, else before its first key."""
+    """Add lines to a block mapping, at its keys' indentation: after the line its last value ends on, else (a block
+    scalar last, whose end the parser does not place exactly) before its first key."""
     if mapping.flow_style or not mapping.value:
         raise CannotEdit("the mapping is written in flow style ({...}); sseguard edits block mappings only")
     first_key = mapping.value[0][0]
     indent = " " * first_key.start_mark.column
     body = "".join(f"{indent}{line}{nl}" for line in lines)
-    last_key, last_value = mapping.value[-1]
-    if isinstance(last_value, yaml.ScalarNode) and last_value.start_mark.line == last_value.end_mark.line \
-            and last_value.start_mark.line == last_key.start_mark.line and last_value.style not in ("|", ">"):
-        _, next_line = line_bounds(data, _bytes(text, last_value.end_mark.index))
-        if next_line == len(data) and not data.endswith(b"\n"):
-            body = nl + body.removesuffix(nl)
-        return Edit(path, next_line, next_line, "", body, why)
+    end = last_scalar_end(mapping)
+    if end is not None:
+        return insert_after_line(path, data, _bytes(text, end), body, nl, why)
     start, _ = line_bounds(data, _bytes(text, first_key.start_mark.index))
     return Edit(path, start, start, "", body, why)
+
+
+def last_scalar_end(node: Any) -> int | None:
+    """Where the last value written in a node ends (a character index), or None when that is a block scalar or an
+    empty flow collection, whose end the parser does not place exactly."""
+    while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        return None
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style:
+        return None
+    return int(node.end_mark.index)
+
+
+def insert_after_line(path: str, data: bytes, pos: int, body: str, nl: str, why: str) -> Edit:
+    """Insert lines after the line that holds ``pos`` (a file that ends without a newline gets one first)."""
+    _, next_line = line_bounds(data, pos)
+    if next_line == len(data) and not data.endswith(b"\n"):
+        body = nl + body.removesuffix(nl)
+    return Edit(path, next_line, next_line, "", body, why)
 
 
 def _yaml_key(root: Any, key: str) -> str:
@@ -126,8 +144,8 @@ def _check_literal(key: str) -> None:
 
 
 def _declares_kms(root: Any, logical: str) -> bool:
-    resource = _member(_member(root, "Resources"), logical)
-    kind = _member(resource, "Type")
+    resource = member(member(root, "Resources"), logical)
+    kind = member(resource, "Type")
     return isinstance(kind, yaml.ScalarNode) and kind.value in _KMS_TYPES
 
 
@@ -146,8 +164,8 @@ def key_of(data: bytes, logical: str) -> str | None:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return None
-    node = _member(_member(_member(_member(root, "Resources"), logical), "Properties"), "StreamEncryption")
-    value = _member(node, "KeyId")
+    node = member(member(member(member(root, "Resources"), logical), "Properties"), "StreamEncryption")
+    value = member(node, "KeyId")
     if not isinstance(value, yaml.ScalarNode) or value.tag not in ("!Ref", "!GetAtt", "tag:yaml.org,2002:str"):
         return None
     return str(value.value)
@@ -161,11 +179,11 @@ def _json_edits(path: str, data: bytes, logical: str, need_type: bool, need_key:
     if resource is None or resource.kind != "object":
         raise CannotEdit(f"resource {logical} is not found as an object")
     key_value = _json_key(data, key)
-    props = _json_member(resource, "Properties")
+    props = _jsonmember(resource, "Properties")
     if props is None:
         section: dict[str, object] = {"StreamEncryption": {"EncryptionType": "KMS", "KeyId": key_value}}
         return [json_insert(path, data, resource, [("Properties", section)], why)]
-    encryption = _json_member(props, "StreamEncryption")
+    encryption = _jsonmember(props, "StreamEncryption")
     if encryption is None:
         return [json_insert(path, data, props, [("StreamEncryption", {"EncryptionType": "KMS", "KeyId": key_value})],
                             why)]
@@ -176,7 +194,7 @@ def _json_edits(path: str, data: bytes, logical: str, need_type: bool, need_key:
     for name, needed, value in wanted:
         if not needed:
             continue
-        node = _json_member(encryption, name)
+        node = _jsonmember(encryption, name)
         if node is None:
             missing.append((name, value))
         elif node.kind in ("string", "scalar"):
@@ -190,7 +208,7 @@ def _json_edits(path: str, data: bytes, logical: str, need_type: bool, need_key:
     return out
 
 
-def _json_member(node: Node, name: str) -> Node | None:
+def _jsonmember(node: Node, name: str) -> Node | None:
     entry = node.members.get(name) if node.kind == "object" else None
     return entry[1] if entry is not None else None
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sseguard.files import read_regular
-from sseguard.fix import cloudformation
+from sseguard.fix import cloudformation, key_policy
 from sseguard.fix.edits import Edit
 from sseguard.fix.text import CannotEdit, hcl_insert, hcl_value, is_reference, json_insert, replace_span
 from sseguard.jsonspans import find
@@ -26,6 +26,7 @@ from sseguard.options import ScanOptions
 
 FIXABLE = frozenset({"KSSE001", "KSSE002", "KSSE003", "KSSE004", "KSSE005"})
 KEY_CODES = frozenset({"KSSE011", "KSSE012", "KSSE013", "KSSE014"})
+POLICY_CODES = frozenset({"KSSE012", "KSSE013"})
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -53,9 +54,11 @@ class Choice:
 
 
 def plan(findings: Iterable[Finding], options: ScanOptions, key: str | None = None,
-         codes: frozenset[str] | None = None) -> tuple[list[StreamFix], dict[str, bytes]]:
+         codes: frozenset[str] | None = None, key_policy: bool = False) -> tuple[list[StreamFix], dict[str, bytes]]:
     """The fix of every failing stream the codes select (all fixable ones by default), and the bytes of each file
-    an edit was planned in, as read (to tell later whether it changed on disk)."""
+    an edit was planned in, as read (to tell later whether it changed on disk). With ``key_policy``, a key policy
+    that lets Kinesis not use the key (KSSE012, or KSSE013 under --strict-key-policy) gets the statement added where
+    the scanned files write it."""
     findings = list(findings)
     files: dict[str, bytes] = {}
     fixes: list[StreamFix] = []
@@ -69,6 +72,11 @@ def plan(findings: Iterable[Finding], options: ScanOptions, key: str | None = No
         fix = StreamFix(finding)
         if code in KEY_CODES:
             fix.advice = key_advice(finding.stream, code)
+            if key_policy and code in POLICY_CODES:
+                try:
+                    fix.edits = [_policy_edit(finding.stream, files, options)]
+                except CannotEdit as err:
+                    fix.refused = str(err)
         elif code in FIXABLE:
             choice = _key_choice(finding.stream, used, key)
             fix.key_note = choice.note if _needs(finding.stream)[1] else None
@@ -96,6 +104,20 @@ def _edits(stream: Stream, choice: Choice, files: dict[str, bytes], options: Sca
         return cloudformation.edits(path, data, logical, need_type, need_key, choice.text, why)
     raise CannotEdit(f"a {kind.value} input is generated from the configuration; fix the Terraform configuration "
                      "it was made from")
+
+
+def _policy_edit(stream: Stream, files: dict[str, bytes], options: ScanOptions) -> Edit:
+    key = stream.key
+    why = f"{stream.address}: let Kinesis use the key {stream.key_reference}"
+    if key is None or key.declared_at is None:
+        raise CannotEdit("the key is not declared in the scanned files; add the statement to its policy by hand")
+    if stream.location.kind is SourceKind.CLOUDFORMATION:
+        path = os.path.join(options.base, stream.location.path or "")
+        return key_policy.cloudformation_edit(path, _read(path, files), key.declared_at, why)
+    if key.policy_at is None:
+        raise CannotEdit(f"where the policy of {key.declared_at} is written is not known ({key.policy_source}); "
+                         "add the statement by hand")
+    return key_policy.terraform_edit(key.policy_at, _read(key.policy_at.path, files), why)
 
 
 def _needs(stream: Stream) -> tuple[bool, bool]:

@@ -49,10 +49,10 @@ class FixRun:
 
 
 def prepare(paths: list[Path], options: ScanOptions, key: str | None = None,
-            codes: frozenset[str] | None = None) -> FixRun:
+            codes: frozenset[str] | None = None, key_policy: bool = False) -> FixRun:
     """Scan, plan the fix of every selected failing stream, and prove the edits by scanning them in memory."""
     report = scan_paths(paths, options)
-    fixes, original = plan(report.findings, options, key, codes)
+    fixes, original = plan(report.findings, options, key, codes, key_policy)
     run = FixRun(report, fixes, original)
     for _ in range(MAX_ROUNDS):
         run.edited = _edited(run)

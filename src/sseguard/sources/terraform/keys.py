@@ -9,9 +9,10 @@ from typing import Any
 
 from sseguard import keypolicy
 from sseguard.kms import is_aws_managed_alias, parse_kms_arn
-from sseguard.model import Key, KeyManager, KeyState, OutOfReach, PolicyOrigin, Unknown, Unreadable
-from sseguard.sources.terraform.hcl import Block
+from sseguard.model import Key, KeyManager, KeyState, Origin, OutOfReach, PolicyOrigin, Unknown, Unreadable
+from sseguard.sources.terraform.hcl import Block, Expr
 from sseguard.sources.terraform.instance import ModuleInstance, ResourceHandle
+from sseguard.sources.terraform.origins import block_origin, expr_origin
 from sseguard.sources.terraform.values import Computed, Ref, first_unknown, with_placeholders
 
 _KEY_ARN = re.compile(r"^arn:(aws[\w-]*):kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")
@@ -212,10 +213,10 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
         elif enabled is not True and enabled is not None:
             reason = enabled.reason if isinstance(enabled, Unknown) else f"{enabled_attr.expr.shown} is not known"
             state = OutOfReach(f"is_enabled of {key.ref(None).address} cannot be resolved: {reason}")
-    policy, source = _policy_of(key)
+    policy, source, written = _policy_of(key)
     origin = PolicyOrigin.DEFAULT if source == _DEFAULT_SOURCE else PolicyOrigin.GIVEN if source else None
     return Key(reference, region=region, manager=KeyManager.CUSTOMER, state=state, policy=policy,
-               policy_origin=origin, policy_source=source, declared_at=key.ref(None).address)
+               policy_origin=origin, policy_source=source, declared_at=key.ref(None).address, policy_at=written)
 
 
 def unreadable_block(handle: ResourceHandle) -> Unreadable | None:
@@ -231,7 +232,8 @@ def unreadable_block(handle: ResourceHandle) -> Unreadable | None:
 _DEFAULT_SOURCE = "the default key policy (no policy is set)"
 
 
-def _policy_of(key: ResourceHandle) -> tuple[dict[str, Any] | Unknown | OutOfReach, str | None]:
+def _policy_of(key: ResourceHandle) -> tuple[dict[str, Any] | Unknown | OutOfReach, str | None, Origin | None]:
+    """The key's policy, where it comes from in words, and where it is written (for a fixer)."""
     block = key.block
     assert block is not None
     inst = key.inst
@@ -244,11 +246,29 @@ def _policy_of(key: ResourceHandle) -> tuple[dict[str, Any] | Unknown | OutOfRea
         ):
             attr = other.attr("policy")
             if attr is not None:
-                return _policy_value(inst, inst.eval(attr.expr), f"aws_kms_key_policy.{rname}")
+                where = f"aws_kms_key_policy.{rname}"
+                return (*_policy_value(inst, inst.eval(attr.expr), where), _written(inst, attr.expr, where))
     attr = block.attr("policy")
     if attr is None:
-        return keypolicy.default_key_policy(None), _DEFAULT_SOURCE
-    return _policy_value(inst, inst.eval(attr.expr, key.bindings()), f"{key.ref(None).address}.policy")
+        return keypolicy.default_key_policy(None), _DEFAULT_SOURCE, None
+    where = f"{key.ref(None).address}.policy"
+    return (*_policy_value(inst, inst.eval(attr.expr, key.bindings()), where), _written(inst, attr.expr, where))
+
+
+def _written(inst: ModuleInstance, expr: Expr, where: str) -> Origin | None:
+    """Where a policy is written: its expression, or the block of the policy document it names."""
+    m = _DOCUMENT_REF.fullmatch(expr.text.strip())
+    if m is not None:
+        handle = ResourceHandle(inst, "data", "aws_iam_policy_document", m.group(1), None)
+        doc = handle.block
+        if doc is None:
+            return None
+        found = block_origin(doc)
+        return found if isinstance(found, Origin) else None
+    return expr_origin(expr, where)
+
+
+_DOCUMENT_REF = re.compile(r"data\.aws_iam_policy_document\.([A-Za-z_][\w-]*)\.(?:json|minified_json)")
 
 
 def _policy_value(inst: ModuleInstance, value: Any,

@@ -28,6 +28,14 @@ def block_origin(block: Block) -> Origin | OutOfReach:
     return Origin(str(block.file.path), start, end, block.line, "the resource block")
 
 
+def expr_origin(expr: Expr, via: str) -> Origin | None:
+    """Where an expression of native syntax is written; None for JSON syntax or when it cannot be located."""
+    if expr.node is None:
+        return None
+    span = _span(expr)
+    return None if span is None else Origin(str(expr.file.path), span[0], span[1], expr.line, via)
+
+
 def value_origin(inst: ModuleInstance, block: Block, name: str) -> Origin | OutOfReach | None:
     """Where the value of a stream's argument is written; None when the argument is absent."""
     attr = block.attr(name)
