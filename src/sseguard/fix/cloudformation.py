@@ -53,6 +53,9 @@ def _yaml_edits(path: str, data: bytes, text: str, logical: str, need_type: bool
     if encryption is None:
         lines = ["StreamEncryption:", "  EncryptionType: KMS", f"  KeyId: {key_text}"]
         return [_yaml_insert(path, data, text, props, lines, nl, why)]
+    if not isinstance(encryption, yaml.MappingNode):
+        raise CannotEdit("StreamEncryption is written empty, not as a mapping; remove the empty key (or write the "
+                         "mapping) and run sseguard fix again")
     out: list[Edit] = []
     missing: list[str] = []
     for name, needed, value in (("EncryptionType", need_type, "KMS"), ("KeyId", need_key, key_text)):
@@ -92,7 +95,9 @@ def _bytes(text: str, index: int) -> int:
 def _yaml_insert(path: str, data: bytes, text: str, mapping: Any, lines: list[str], nl: str, why: str) -> Edit:
     """Add lines to a block mapping, at its keys' indentation: after the line its last value ends on, else (a block
     scalar last, whose end the parser does not place exactly) before its first key."""
-    if mapping.flow_style or not mapping.value:
+    if not isinstance(mapping, yaml.MappingNode) or not mapping.value:
+        raise CannotEdit("a value is written where a mapping should be; sseguard edits block mappings only")
+    if mapping.flow_style:
         raise CannotEdit("the mapping is written in flow style ({...}); sseguard edits block mappings only")
     first_key = mapping.value[0][0]
     indent = " " * first_key.start_mark.column
