@@ -42,7 +42,7 @@ def test_scan_takes_md_and_markdown_alike(tmp_path: Path) -> None:
     assert (tmp_path / "c.html").read_text("utf-8").startswith("<!DOCTYPE html>")
     bad = sseguard("scan", STACK, "--no-history", "--output", f"mdown={tmp_path / 'x'}")
     assert (bad.returncode, bad.stderr) == (2, f"sseguard: error: --output mdown={tmp_path / 'x'}: unknown format "
-                                               "'mdown'; known: asff, csv, html, json, junit, markdown, sarif, text\n")
+                                               "'mdown'; known: asff, csv, gitlab, html, json, junit, markdown, sarif, text\n")
 
 
 def test_evidence_report_takes_markdown_and_md_alike(tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ def test_help_names_the_asff_options_and_their_variables() -> None:
     scan_help = " ".join(sseguard("scan", "--help").stdout.split())
     assert ("--region REGION the region of a provider that names none; for ASFF, also the region of findings whose "
             "stream names none (default there: $AWS_REGION, else $AWS_DEFAULT_REGION)") in scan_help
-    assert "output format: asff, csv, html (or htm), json, junit, markdown (or md), sarif, text" in scan_help
+    assert "output format: asff, csv, gitlab, html (or htm), json, junit, markdown (or md), sarif, text" in scan_help
 
 
 # --- out-of-reach key checks said once ---------------------------------------------------------------------------

@@ -26,6 +26,8 @@ class ScanOptions:
     # Real paths of the folders the scan may read files from (file(), module sources, folder links): the git
     # checkout each scanned path is in, else the scanned path itself. Empty: the scanned folder alone.
     boundaries: tuple[str, ...] = ()
+    # --exclude: globs of paths a folder scan skips, relative to the scanned folder (see ``exclude.py``).
+    exclude: tuple[str, ...] = ()
 
     def inside(self, path: Path | str, fallback: Path | None = None) -> bool:
         """Whether ``path`` (symlinks resolved) lies within the scan's boundaries (``fallback`` when none are

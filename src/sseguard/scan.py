@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from sseguard.control import evaluate
+from sseguard.exclude import excluded
 from sseguard.files import is_file, path_problem, read_regular
 from sseguard.model import ErrorKind, Finding, InputError, SourceResult, Stream
 from sseguard.options import ScanOptions, boundary_of, printable
@@ -131,10 +132,13 @@ def _discover(
             continue
         seen.add(real)
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and _may_follow(here / d, options, result))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not _skipped(root, here / d, options)
+                             and _may_follow(here / d, options, result))
         has_tf = False
         for name in sorted(filenames):
             file = here / name
+            if _skipped(root, file, options):
+                continue
             if terraform.is_terraform_file(file):
                 has_tf = True  # the module's loader reads its files, and refuses links leading out on its own
             elif name.lower().endswith(_DATA_SUFFIXES) and not name.startswith(".") and \
@@ -142,6 +146,13 @@ def _discover(
                 data_files.setdefault(os.path.realpath(file), (file, False))
         if has_tf:
             tf_dirs.append(here)
+
+
+def _skipped(root: Path, path: Path, options: ScanOptions) -> bool:
+    """Whether --exclude skips a path of a folder walk (matched relative to the folder named on the command line)."""
+    if not options.exclude:
+        return False
+    return excluded(os.path.relpath(path, root).replace(os.sep, "/"), options.exclude)
 
 
 def _may_follow(path: Path, options: ScanOptions, result: SourceResult) -> bool:

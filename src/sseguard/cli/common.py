@@ -45,6 +45,9 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict-key-policy", action="store_true",
                    help="make KSSE013 (no kinesis.amazonaws.com grant in the key policy) a fail")
     p.add_argument("--quiet", action="store_true", help="show only findings at or above --fail-on")
+    p.add_argument("--soft-fail", action="store_true",
+                   help="exit 0 whatever the findings (the reports are written as usual); a command that cannot be "
+                        "honoured still exits 2")
     p.add_argument("--region", help="the region of a provider that names none; for ASFF, also the region of findings "
                                     "whose stream names none (default there: $AWS_REGION, else $AWS_DEFAULT_REGION)")
     p.add_argument("--account-id", metavar="ACCOUNT",
@@ -100,7 +103,8 @@ def emit_report(report: Report, args: argparse.Namespace) -> int:
         raise
     if not record_run(run):
         return EXIT_USAGE
-    return report.exit_code(args.fail_on)
+    code = report.exit_code(args.fail_on)
+    return EXIT_OK if code == EXIT_FINDINGS and args.soft_fail else code
 
 
 def format_from_suffix(path: str) -> str:

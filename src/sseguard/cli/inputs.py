@@ -24,6 +24,9 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--var-file", action="append", default=[], metavar="FILE", help="a .tfvars(.json) file")
     p.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
                    help="set a CloudFormation parameter")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="skip paths matching GLOB in a folder scan, relative to the folder named (repeatable): "
+                        "vendor, modules/legacy/**, **/fixtures, *.template")
     p.add_argument("--full-parse", action="store_true",
                    help="in Terraform trees of 1 MiB or more, parse every block (not only those streams depend "
                         "on), so every syntax error is reported; slower")
@@ -46,6 +49,7 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
         region=args.region,
         strict_key_policy=args.strict_key_policy,
         full_parse=args.full_parse,
+        exclude=tuple(args.exclude),
         environ=dict(os.environ),
     )
 

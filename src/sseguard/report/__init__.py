@@ -22,6 +22,7 @@ _MODULES = {
     "markdown": "markdown",
     "asff": "asff",
     "html": "html",
+    "gitlab": "gitlab",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,3 +183,12 @@ def finding_dict(f: Finding) -> dict[str, Any]:
             if f.suppression else None
         ),
     }
+
+
+def fingerprint(f: Finding, code: str) -> str:
+    """A stable identity for one code on one stream: the same across runs even when its lines move (SARIF's
+    partialFingerprints, GitLab's fingerprint)."""
+    s = f.stream
+    where = (s.location.path + s.location.root_note) if s.location.path else (s.arn or "")
+    text = "\x1f".join((CONTROL_ID, code, s.address, where))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -14,7 +14,6 @@ Choices made for code-scanning users:
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +22,7 @@ from sseguard import __version__
 from sseguard.control.codes import CODES, CONTROL_ID, CONTROL_TITLE, ReasonCode
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, SourceKind, Status
-from sseguard.report.core import RenderOptions, Report, finding_dict
+from sseguard.report.core import RenderOptions, Report, finding_dict, fingerprint
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -79,14 +78,6 @@ def _help_markdown(rc: ReasonCode) -> str:
         f"Control `{CONTROL_ID}`: {CONTROL_TITLE}. Same control elsewhere: {tools}.\n\n"
         f"| framework | requirement | source |\n|---|---|---|\n{rows}\n"
     )
-
-
-def fingerprint(f: Finding, code: str) -> str:
-    """A stable identity for one code on one stream: the same across runs even when its lines move."""
-    s = f.stream
-    where = (s.location.path + s.location.root_note) if s.location.path else (s.arn or "")
-    text = "\x1f".join((CONTROL_ID, code, s.address, where))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def artifact_location(path: str) -> dict[str, Any]:
