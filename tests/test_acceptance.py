@@ -94,6 +94,6 @@ def test_output_with_an_unknown_format_names_the_format(tmp_path: Path) -> None:
     result = sseguard("scan", "--no-history", ACCEPTANCE / "twice", "--output", "yaml=out/r.yaml", cwd=tmp_path)
     assert result.returncode == 2
     stderr = result.stderr.decode("utf-8")
-    assert stderr == ("sseguard: error: --output yaml=out/r.yaml: unknown format 'yaml'; known: asff, csv, html, "
-                      "json, junit, markdown, sarif, text\n")
+    assert stderr == ("sseguard: error: --output yaml=out/r.yaml: unknown format 'yaml'; known: asff, csv, gitlab, "
+                      "html, json, junit, markdown, sarif, text\n")
     assert not (tmp_path / "out" / "r.yaml").exists()

@@ -57,6 +57,8 @@ class Status(StrEnum):
     FAIL = "fail"
     UNKNOWN = "unknown"
     SUPPRESSED = "suppressed"
+    # Accepted by the baseline the run was given: the verdict is kept, and the run does not fail on it.
+    BASELINED = "baselined"
 
 
 class SourceKind(StrEnum):

@@ -1,6 +1,6 @@
-"""The command line: ``sseguard scan|fix|aws|evidence|explain|schema``, one module per command and ``common`` for what
-they share. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 the command cannot be honoured or no input
-could be read (``scan --help`` has the whole rule)."""
+"""The command line: ``sseguard scan|fix|aws|evidence|explain|schema|config``, one module per command
+(``settings`` holds ``config``) and ``common`` for what they share. Exit codes: 0 clean, 1 findings at or above
+--fail-on, 2 the command cannot be honoured or no input could be read (``scan --help`` has the whole rule)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import sys
 from collections.abc import Sequence
 
 from sseguard import __version__
-from sseguard.cli import aws, evidence, explain, fix, scan, schema
+from sseguard.cli import aws, evidence, explain, fix, scan, schema, settings
 from sseguard.cli.common import EXIT_USAGE, UsageError
+from sseguard.config import ConfigError
+from sseguard.report.escape import text_safe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sseguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (scan, fix, aws, explain, evidence, schema):
+    for command in (scan, fix, aws, explain, evidence, schema, settings):
         command.register(sub)
     return parser
 
@@ -35,6 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        settings.apply(parser, argv)
+    except ConfigError as err:
+        sys.stderr.write(f"sseguard: error: {text_safe(str(err))}\n")
+        return EXIT_USAGE
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)

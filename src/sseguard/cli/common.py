@@ -45,6 +45,14 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict-key-policy", action="store_true",
                    help="make KSSE013 (no kinesis.amazonaws.com grant in the key policy) a fail")
     p.add_argument("--quiet", action="store_true", help="show only findings at or above --fail-on")
+    p.add_argument("--baseline", metavar="FILE",
+                   help="findings this baseline file holds are reported as baselined and do not fail the run")
+    p.add_argument("--write-baseline", metavar="FILE",
+                   help="write today's failing and unknown findings to FILE as the baseline (sorted, stable)")
+    p.add_argument("--sarif-category", default="sseguard", metavar="NAME",
+                   help="SARIF runAutomationDetails category (GitHub keeps one analysis per category; default: "
+                        "sseguard)")
+    add_config_option(p)
     p.add_argument("--soft-fail", action="store_true",
                    help="exit 0 whatever the findings (the reports are written as usual); a command that cannot be "
                         "honoured still exits 2")
@@ -59,11 +67,19 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-history", action="store_true", help="do not record this run in the scan history")
 
 
+def add_config_option(p: argparse.ArgumentParser) -> None:
+    """``--config FILE``, for a command that takes settings (see ``sseguard.config``)."""
+    p.add_argument("--config", metavar="FILE",
+                   help="the settings file (default: the nearest .sseguard.yaml, or pyproject.toml with "
+                        "[tool.sseguard], in this folder or a parent up to the repository's top)")
+
+
 def emit_report(report: Report, args: argparse.Namespace) -> int:
     """Write the report in every requested format, then record the run in the history, and return the exit code
     they call for. Every report is written before the history is touched, so a broken history never costs one."""
     from sseguard.report import format_named
 
+    _apply_baseline(report, args)
     targets: list[tuple[str, str | None]] = []
     redirected = False  # a plain --output PATH takes the main report off stdout
     for spec in args.output:
@@ -86,7 +102,8 @@ def emit_report(report: Report, args: argparse.Namespace) -> int:
         for fmt, path in targets:
             color = path is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
             options = RenderOptions(color=color, quiet=args.quiet, fail_on=args.fail_on, history=chart,
-                                    account_id=getattr(args, "account_id", None), region=region)
+                                    account_id=getattr(args, "account_id", None), region=region,
+                                    sarif_category=args.sarif_category)
             try:
                 text = FORMATS[fmt](report, options)
             except ValueError as err:  # a format that cannot hold this report (ASFF without an account) says why
@@ -103,8 +120,33 @@ def emit_report(report: Report, args: argparse.Namespace) -> int:
         raise
     if not record_run(run):
         return EXIT_USAGE
+    if args.write_baseline:
+        _write_baseline(report, Path(args.write_baseline))
     code = report.exit_code(args.fail_on)
     return EXIT_OK if code == EXIT_FINDINGS and args.soft_fail else code
+
+
+def _apply_baseline(report: Report, args: argparse.Namespace) -> None:
+    """Mark the findings --baseline accepts; a baseline that cannot be read is a usage error, before any report."""
+    if not args.baseline:
+        return
+    from sseguard import baseline
+
+    try:
+        entries = baseline.load(Path(args.baseline))
+    except baseline.BaselineError as err:
+        raise UsageError(text_safe(str(err))) from err
+    report.findings, report.baseline = baseline.apply(report.findings, entries, args.baseline)
+
+
+def _write_baseline(report: Report, path: Path) -> None:
+    from sseguard import baseline
+
+    try:
+        count = baseline.write(path, report.findings)
+    except baseline.BaselineError as err:
+        raise UsageError(text_safe(str(err))) from err
+    sys.stderr.write(f"sseguard: wrote {count} finding(s) to the baseline {text_safe(str(path))}\n")
 
 
 def format_from_suffix(path: str) -> str:

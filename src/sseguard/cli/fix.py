@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sseguard.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Subcommands, UsageError
+from sseguard.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Subcommands, UsageError, add_config_option
 from sseguard.cli.inputs import add_input_options, scan_options
 from sseguard.fix.plan import FIXABLE, KEY_CODES, StreamFix
 from sseguard.fix.run import FixRun, prepare, unified_diff, write
@@ -50,6 +50,7 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--format", choices=("text", "json", "patch"), default="text",
                    help="text: each stream's outcome, then the diff; patch: only the diff; json: every planned edit")
     p.add_argument("--region", help="the region of a provider that names none")
+    add_config_option(p)
     p.add_argument("--strict-key-policy", action="store_true",
                    help="make KSSE013 (no kinesis.amazonaws.com grant in the key policy) a fail")
     p.set_defaults(func=_cmd_fix)

@@ -51,8 +51,12 @@ def git_commit(path: Path, timeout: float = GIT_TIMEOUT) -> dict[str, str] | Non
 
 def stored_finding(finding: Mapping[str, Any]) -> dict[str, Any]:
     """A finding as the history stores it: the report's JSON without the mapping block, which is the same for
-    every finding of a run and is kept once in the run header instead."""
-    return {k: v for k, v in finding.items() if k != "mappings"}
+    every finding of a run and is kept once in the run header instead. A finding the run's baseline accepted is
+    stored with its verdict's status: a baseline quiets CI, it does not make a stream compliant."""
+    stored = {k: v for k, v in finding.items() if k != "mappings"}
+    if isinstance(finding.get("baselined"), Mapping):
+        stored["status"] = finding["baselined"]["status"]
+    return stored
 
 
 def run_header(report: Report, findings: Sequence[Mapping[str, Any]], *, command: str,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sseguard import __version__
+from sseguard.baseline import Applied
 from sseguard.control.codes import CODES, CONTROL_ID, CONTROL_TITLE
 from sseguard.control.evaluate import evidence
 from sseguard.control.mappings import mappings
@@ -31,6 +32,8 @@ class RenderOptions:
     history: tuple[tuple[dt.date, Mapping[str, int]], ...] | None = None
     account_id: str | None = None
     region: str | None = None
+    # SARIF's runAutomationDetails category: GitHub keeps one analysis per category (--sarif-category).
+    sarif_category: str = "sseguard"
 
 
 @dataclass
@@ -47,10 +50,12 @@ class Report:
     # in the command, not only an input error.
     named: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    # What --baseline did, when one was given (see ``baseline.apply``).
+    baseline: Applied | None = None
     _finding_dicts: list[dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict[str, int]:
-        counts = {s.value: 0 for s in Status}
+        counts = {s.value: 0 for s in Status if s is not Status.BASELINED or self.baseline is not None}
         for f in self.findings:
             counts[f.status.value] += 1
         return counts
@@ -101,6 +106,8 @@ class Report:
         }
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.baseline is not None:
+            out["baseline"] = self.baseline.as_dict()
         out.update(self.extra)
         return out
 
@@ -182,6 +189,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
             {"kind": f.suppression.kind, "reason": f.suppression.reason, "expires": f.suppression.expires}
             if f.suppression else None
         ),
+        **({"baselined": {"status": v.status.value}} if f.status is Status.BASELINED else {}),
     }
 
 

@@ -32,9 +32,12 @@ from sseguard.report.words import counted, noun_for
 
 History = Sequence[tuple[dt.date, Mapping[str, int]]]
 
-STATUS_ORDER = (Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED, Status.PASS)
+STATUS_ORDER = (Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED, Status.BASELINED, Status.PASS)
 # Fill colours of the statuses, shared by the badges (CSS) and the chart (SVG attributes).
-COLORS = {"fail": "#b42318", "unknown": "#b54708", "suppressed": "#667085", "pass": "#067647"}
+# The history records a baselined stream with its verdict's status, so the chart has no baselined bar.
+CHART_ORDER = (Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED, Status.PASS)
+COLORS = {"fail": "#b42318", "unknown": "#b54708", "suppressed": "#667085", "baselined": "#475467",
+          "pass": "#067647"}
 
 CSS = """
 :root{color-scheme:light;--fg:#101828;--muted:#475467;--line:#d0d5dd;--bg:#f9fafb}
@@ -60,7 +63,7 @@ th{background:var(--bg);font-weight:600}
 td.addr{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all}
 .badge{display:inline-block;border-radius:10px;padding:1px 9px;color:#fff;font-size:12px;font-weight:600}
 .badge.fail{background:#b42318}.badge.unknown{background:#b54708}.badge.suppressed{background:#667085}
-.badge.pass{background:#067647}
+.badge.pass{background:#067647}.badge.baselined{background:#475467}
 tr.evidence>td{background:var(--bg);padding:10px 16px}
 .evidence dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0}
 .evidence dt{color:var(--muted)}.evidence dd{margin:0;word-break:break-word}
@@ -153,7 +156,7 @@ def summary_section(report: Report) -> str:
     share = f"{100 * counts['pass'] / total:.0f}%" if total else "n/a"
     cards = [f'<div class="card"><div class="n">{total}</div><div class="l">{noun_for(total, "stream")}</div></div>',
              f'<div class="card"><div class="n">{html_safe(share)}</div><div class="l">passing</div></div>']
-    for s in STATUS_ORDER:
+    for s in (s for s in STATUS_ORDER if s.value in counts):
         cards.append(f'<div class="card {s.value}"><div class="n">{counts[s.value]}</div>'
                      f'<div class="l">{s.value}</div></div>')
     if report.errors:
@@ -273,7 +276,7 @@ def findings_section(findings: Sequence[Finding]) -> str:
     counts = {s: sum(1 for f in findings if f.status is s) for s in STATUS_ORDER}
     buttons = [f'<button type="button" data-filter="all" aria-pressed="true">all ({len(findings)})</button>']
     buttons += [f'<button type="button" data-filter="{s.value}" aria-pressed="false">{s.value} ({counts[s]})</button>'
-                for s in STATUS_ORDER]
+                for s in STATUS_ORDER if s is not Status.BASELINED or counts[s]]
     bar = (f'<div class="bar js-only" role="toolbar" aria-label="filters">{"".join(buttons)}'
            '<input id="filter-text" type="search" placeholder="filter by stream, file, code or message" '
            'aria-label="filter text"><span class="count"><span id="shown-count">'
@@ -343,10 +346,10 @@ def history_chart(history: History, width: int = 760, height: int = 240) -> str:
                          f'fill="#98a2b3"><title>{html_safe(day)}: no scan</title></rect>')
             continue
         counts = by_day[day]
-        total = sum(counts.get(s.value, 0) for s in STATUS_ORDER)
-        tip = f"{day}: " + ", ".join(f"{counts.get(s.value, 0)} {s.value}" for s in STATUS_ORDER)
+        total = sum(counts.get(s.value, 0) for s in CHART_ORDER)
+        tip = f"{day}: " + ", ".join(f"{counts.get(s.value, 0)} {s.value}" for s in CHART_ORDER)
         y = top + plot_h
-        for s in reversed(STATUS_ORDER):
+        for s in reversed(CHART_ORDER):
             n = counts.get(s.value, 0)
             if not n:
                 continue
@@ -361,7 +364,7 @@ def history_chart(history: History, width: int = 760, height: int = 240) -> str:
                  f'<text x="{width - right}" y="{height - 8}" text-anchor="end" fill="#475467">'
                  f"{html_safe(last)}</text>")
     legend_x = left
-    for label, color in [*((s.value, COLORS[s.value]) for s in STATUS_ORDER), ("no scan", "#98a2b3")]:
+    for label, color in [*((s.value, COLORS[s.value]) for s in CHART_ORDER), ("no scan", "#98a2b3")]:
         parts.append(f'<rect x="{legend_x}" y="8" width="10" height="10" fill="{color}"/>'
                      f'<text x="{legend_x + 14}" y="17" fill="#101828">{html_safe(label)}</text>')
         legend_x += 14 + 7 * len(label) + 18

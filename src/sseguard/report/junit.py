@@ -58,6 +58,10 @@ def testcase(f: Finding) -> ET.Element:
     elif f.status is Status.UNKNOWN:
         ET.SubElement(case, "skipped", {"message": xml_safe(f"unknown: {v.code} {CODES[v.code].slug}: {v.message}")})
         ET.SubElement(case, "system-out").text = xml_safe(_details(f))
+    elif f.status is Status.BASELINED:
+        ET.SubElement(case, "skipped", {"message": xml_safe(f"baselined ({v.status.value}): {v.code} "
+                                                            f"{CODES[v.code].slug}: {v.message}")})
+        ET.SubElement(case, "system-out").text = xml_safe(_details(f))
     elif f.status is Status.SUPPRESSED:
         sup = f.suppression
         assert sup is not None

@@ -22,8 +22,9 @@ MARKER = "<!-- sseguard-report -->"
 # GitHub caps a comment at 65536 characters; a section past this many rows is cut with a count of the rest.
 MAX_ROWS = 100
 
-_ICONS = {Status.FAIL: "❌", Status.UNKNOWN: "❓", Status.SUPPRESSED: "🔕", Status.PASS: "✅"}
-_LABELS = {Status.FAIL: "fail", Status.UNKNOWN: "unknown", Status.SUPPRESSED: "suppressed", Status.PASS: "pass"}
+_ICONS = {Status.FAIL: "❌", Status.UNKNOWN: "❓", Status.SUPPRESSED: "🔕", Status.BASELINED: "📌", Status.PASS: "✅"}
+_LABELS = {Status.FAIL: "fail", Status.UNKNOWN: "unknown", Status.SUPPRESSED: "suppressed",
+           Status.BASELINED: "baselined", Status.PASS: "pass"}
 
 
 def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
@@ -106,7 +107,8 @@ def summary_lines(report: Report) -> list[str]:
     if report.errors:
         head += f", ⚠️ {counted(len(report.errors), 'input')} could not be read"
     rows = [[f"{_ICONS[s]} {_LABELS[s]}", str(counts[s.value])]
-            for s in (Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED, Status.PASS)]
+            for s in (Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED, Status.BASELINED, Status.PASS)
+            if s.value in counts]
     return [head, "", table(["status", "streams"], rows)]
 
 
@@ -135,6 +137,11 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
         rows = [suppressed_row(f) for f in by_status[Status.SUPPRESSED]]
         lines += [f"### {_ICONS[Status.SUPPRESSED]} Suppressed", "",
                   table(["stream", "location", "code", "finding", "by", "reason", "expires"], _capped(rows, 7)), ""]
+    if by_status[Status.BASELINED] and not opts.quiet:
+        rows = [finding_row(f) for f in by_status[Status.BASELINED]]
+        lines += [f"<details><summary>{_ICONS[Status.BASELINED]} "
+                  f"{counted(len(rows), 'stream')} accepted by the baseline</summary>", "",
+                  table(header, _capped(rows, 4)), "", "</details>", ""]
     passes = by_status[Status.PASS]
     if passes and not opts.quiet:
         rows = [pass_row(f) for f in passes]

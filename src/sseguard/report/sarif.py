@@ -132,8 +132,9 @@ def _message(f: Finding, code: str) -> str:
     return text
 
 
-def results(f: Finding, rule_index: dict[str, int]) -> list[dict[str, Any]]:
-    """The SARIF results of one finding: its primary code unless it passes, then one note per advisory."""
+def results(f: Finding, rule_index: dict[str, int], baseline: bool = False) -> list[dict[str, Any]]:
+    """The SARIF results of one finding: its primary code unless it passes, then one note per advisory. With a
+    baseline, each says whether the baseline holds it (``unchanged``) or not (``new``)."""
     v = f.verdict
     out: list[dict[str, Any]] = []
     codes: list[tuple[str, str]] = []
@@ -159,6 +160,8 @@ def results(f: Finding, rule_index: dict[str, int]) -> list[dict[str, Any]]:
         }
         if code == v.code and f.suppression is not None:
             result["suppressions"] = _suppressions(f)
+        if baseline:
+            result["baselineState"] = "unchanged" if f.status is Status.BASELINED else "new"
         out.append(result)
     return out
 
@@ -207,7 +210,8 @@ def to_sarif(report: Report, options: RenderOptions | None = None) -> dict[str, 
                                                   "descriptor": {"id": "input-note"}} for note in report.notes)],
             }
         ],
-        "results": [r for f in report.findings for r in results(f, rule_index)],
+        "automationDetails": {"id": f"{opts.sarif_category}/"},
+        "results": [r for f in report.findings for r in results(f, rule_index, report.baseline is not None)],
         "properties": {"control": CONTROL_ID, "summary": report.summary()},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

@@ -20,6 +20,7 @@ _COLORS = {
     Status.FAIL: "\033[31m",
     Status.UNKNOWN: "\033[33m",
     Status.SUPPRESSED: "\033[2m",
+    Status.BASELINED: "\033[2m",
 }
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
@@ -54,8 +55,13 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
         lines.append(paint("notes", _BOLD))
         lines.extend(f"  {paint('note', _DIM)} {text_safe(note)}" for note in report.notes)
         lines.append("")
+    if report.baseline is not None and report.baseline.fixed and not opts.quiet:
+        lines.append(paint(f"fixed since the baseline {report.baseline.file}", _BOLD))
+        lines.extend(text_safe(f"  {e.file} {e.address}{' (root ' + e.root + ')' if e.root else ''} {e.code}")
+                     for e in report.baseline.fixed)
+        lines.append("")
     counts = report.summary()
-    parts = [paint(f"{counts[s.value]} {s.value}", _COLORS[s]) for s in Status]
+    parts = [paint(f"{counts[s.value]} {s.value}", _COLORS[s]) for s in Status if s.value in counts]
     lines.append(f"{counted(len(report.findings), 'stream')}: " + ", ".join(parts)
                  + (f"; {counted(len(report.errors), 'input error')}" if report.errors else ""))
     return "\n".join(lines) + "\n"
@@ -78,6 +84,8 @@ def _finding_lines(f: Finding, paint: Callable[[str, str], str]) -> list[str]:
     adv = f" [+{','.join(v.advisories)}]" if v.advisories else ""
     where = text_safe(f"{f.stream.address}{line}{f.stream.location.root_note}")
     out = [f"  {status} {v.code} {where}{adv}", text_safe(f"             {_message(v)}")]
+    if f.status is Status.BASELINED:
+        out.append(paint(f"             baselined: accepted as {v.status.value} by the baseline", _DIM))
     if f.suppression:
         exp = f", expires {f.suppression.expires}" if f.suppression.expires else ""
         out.append(paint(f"             suppressed ({f.suppression.kind}): {f.suppression.reason}{exp}", _DIM))
