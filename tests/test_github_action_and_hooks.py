@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sarif_rules
 import yaml
 
+import sarif_rules
 from helpers import REPO, run_cli, write
 
 EXAMPLES = REPO / "examples"
@@ -152,8 +152,8 @@ def test_the_pre_commit_hook_runs_for_real(tmp_path: Path) -> None:
     _git(repo, "add", "-A")
 
     def hook(*files: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "sseguard", "--files",
-                               *files], cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False)
+        argv = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "sseguard", "--verbose", "--files", *files]
+        return subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False)
 
     done = hook("infra/main.tf", ".github/workflows/ci.yml", "stack.yaml")
     assert done.returncode == 1, done.stdout + done.stderr
