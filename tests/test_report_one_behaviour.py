@@ -42,7 +42,8 @@ def test_scan_takes_md_and_markdown_alike(tmp_path: Path) -> None:
     assert (tmp_path / "c.html").read_text("utf-8").startswith("<!DOCTYPE html>")
     bad = sseguard("scan", STACK, "--no-history", "--output", f"mdown={tmp_path / 'x'}")
     assert (bad.returncode, bad.stderr) == (2, f"sseguard: error: --output mdown={tmp_path / 'x'}: unknown format "
-                                               "'mdown'; known: asff, csv, gitlab, html, json, junit, markdown, sarif, text\n")
+                                               "'mdown'; known: asff, csv, gitlab, html, json, junit, markdown, "
+                                               "sarif, text\n")
 
 
 def test_evidence_report_takes_markdown_and_md_alike(tmp_path: Path) -> None:

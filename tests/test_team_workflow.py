@@ -72,6 +72,7 @@ resource "aws_kinesis_stream" "good" {
 def test_gitlab_names_an_input_that_could_not_be_read(tmp_path: Path) -> None:
     root = write(tmp_path, {"main.tf": 'resource "aws_kinesis_stream" "s" {\n  name = \n}\n'})
     code, issues = _gitlab(root, ".")
+    assert code == 1
     assert [(i["check_name"], i["severity"], i["location"]) for i in issues] == [
         ("sseguard/KSSE020", "major", {"path": "main.tf", "lines": {"begin": 1}}),
         ("sseguard/input-error", "major", {"path": "main.tf", "lines": {"begin": 2}}),
@@ -172,7 +173,8 @@ def test_a_fixed_entry_is_reported_and_dropped_and_a_moved_stream_is_new(tmp_pat
     root = write(tmp_path, BASELINE_TREE)
     run_cli("scan", ".", "--no-history", "--write-baseline", "b.json", cwd=root)
     text = BASELINE_TREE["streams.tf"]
-    fixed = text.replace('  encryption_type = "NONE"', '  encryption_type = "KMS"\n  kms_key_id      = "alias/aws/kinesis"')
+    fixed = text.replace('  encryption_type = "NONE"',
+                         '  encryption_type = "KMS"\n  kms_key_id      = "alias/aws/kinesis"')
     # old_b is fixed; old_a moves to another file, where the baseline does not hold it (see checkov#7647)
     moved, rest = fixed.split("\n\n", 1)
     (root / "streams.tf").write_text(rest)
