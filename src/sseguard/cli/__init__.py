@@ -1,6 +1,7 @@
-"""The command line: ``sseguard scan|aws|evidence|explain|schema``, one module per command and ``common`` for what
-they share. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 the command cannot be honoured or no input
-could be read (``scan --help`` has the whole rule)."""
+"""The command line: ``sseguard scan|aws|remediate|evidence|explain|schema``, one module per command, ``common``
+for what they share and ``live`` for the options of the commands that reach live accounts. Exit codes: 0 clean, 1
+findings at or above --fail-on (for remediate: a targeted stream still not encrypted), 2 the command cannot be
+honoured or no input could be read (``scan --help`` has the whole rule)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sseguard import __version__
-from sseguard.cli import aws, evidence, explain, scan, schema
+from sseguard.cli import aws, evidence, explain, remediate, scan, schema
 from sseguard.cli.common import EXIT_USAGE, UsageError
 
 
@@ -22,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sseguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (scan, aws, explain, evidence, schema):
+    for command in (scan, aws, remediate, explain, evidence, schema):
         command.register(sub)
     return parser
 
