@@ -83,8 +83,7 @@ def _cmd_remediate(args: argparse.Namespace) -> int:
 
 def _record(outcome: Remediation, db: Path, named: str | None) -> bool:
     """Append the entries to the history; False when that failed and the user named the history."""
-    from sseguard.evidence.store import History
-    from sseguard.remediate.limit import REMEDIATION
+    from sseguard.evidence.store import REMEDIATION, History
     from sseguard.remediate.record import history_records
 
     if not outcome.entries:

@@ -31,6 +31,8 @@ GENESIS = "0" * 64
 # The run id of rows counted in a report before their run is recorded (see ``unrecorded_rows``).
 UNRECORDED = "unrecorded"
 SCHEMA_VERSION = "1"
+# The kind of row of one stream's live change by ``sseguard remediate`` (recorded without a run header).
+REMEDIATION = "remediation"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 _SCHEMA = """

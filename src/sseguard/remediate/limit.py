@@ -9,12 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sseguard.evidence.store import History, Row, format_time, parse_time
+from sseguard.evidence.store import REMEDIATION, History, Row, format_time, parse_time
 from sseguard.remediate.outcome import Action
 
 CHANGES_PER_WINDOW = 25
 WINDOW = dt.timedelta(hours=24)
-REMEDIATION = "remediation"  # the history's kind of row for one stream's remediation
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,8 @@ def _spec(facts: Mapping[str, Any], aws_managed: bool) -> list[Check]:
             out.append(Check(name, False, f"the key's {field} is not known (kms:DescribeKey did not give it); Kinesis "
                              f"needs {wanted}"))
         else:
-            out.append(Check(name, False, f"{field} is {value}; Kinesis encrypts only with a {wanted} key"))
+            out.append(Check(name, False, f"{field} is {value}, not {wanted}: Kinesis encrypts only with symmetric "
+                             "encryption keys"))
     return out
 
 
