@@ -226,6 +226,10 @@ def test_a_stream_failing_on_its_key_is_rekeyed_only_with_a_named_key(aws: MotoA
     entry = by_name(out)["stuck"]
     assert entry["before"] == {"encryption_type": "KMS", "key_id": broken["KeyId"]}
     assert entry["after"] == {"encryption_type": "KMS", "key_id": good["Arn"]}
+    # the older records were never plaintext: they stay encrypted with the old key until they age out
+    assert entry["plaintext_until"] is None
+    kept = dt.datetime.fromisoformat(entry["old_key_until"]) - dt.datetime.fromisoformat(entry["started_at"])
+    assert dt.timedelta(hours=24) <= kept <= dt.timedelta(hours=24, seconds=entry["seconds"] + 1)
 
 
 def test_stream_selection_and_usage_errors(aws: MotoAws) -> None:
@@ -259,7 +263,8 @@ def test_json_shape(aws: MotoAws) -> None:
     entry = out["streams"][0]
     assert list(entry) == ["arn", "name", "account", "region", "code", "message", "action", "why", "settled", "key",
                            "key_arn", "aws_managed_key", "advisories", "preflight", "grants", "resolve", "before",
-                           "after", "started_at", "seconds", "retention_hours", "plaintext_until"]
+                           "after", "started_at", "seconds", "retention_hours", "plaintext_until",
+                           "old_key_until"]
     assert (entry["arn"], entry["account"], entry["region"]) == (arn("plain"), ACCOUNT, "us-east-1")
     assert list(entry["preflight"][0]) == ["name", "code", "passed", "blocking", "why"]
     assert out["api_operations"] == {

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sseguard.kms import is_kms
+
 
 class Action(StrEnum):
     """What happened to a stream.
@@ -99,17 +101,34 @@ class Entry:
     history_key: str = ""
 
     @property
-    def plaintext_until(self) -> dt.datetime | None:
-        """When the last record written before the change ages out. Records written until the stream was ACTIVE
-        with the key may be plaintext, and Kinesis keeps them for the retention period."""
+    def records_before_until(self) -> dt.datetime | None:
+        """When the last record written before the change ages out: records written until the stream was ACTIVE
+        with the new key keep their old protection, and Kinesis keeps them for the retention period."""
         if self.timing is None or self.retention_hours is None:
             return None
         return self.timing.finished_at + dt.timedelta(hours=self.retention_hours)
 
+    @property
+    def was_plaintext(self) -> bool:
+        """Whether the stream stored records unencrypted before (a re-keyed stream's older records stay encrypted
+        with the old key instead)."""
+        kind = self.before.encryption_type if self.before else None
+        return kind is None or not is_kms(kind)
+
+    @property
+    def plaintext_until(self) -> dt.datetime | None:
+        """When no plaintext record is left in a stream that was unencrypted."""
+        return self.records_before_until if self.was_plaintext else None
+
+    @property
+    def old_key_until(self) -> dt.datetime | None:
+        """When no record encrypted with the old key is left in a re-keyed stream."""
+        return None if self.was_plaintext else self.records_before_until
+
     def to_dict(self) -> dict[str, Any]:
         """The entry as the JSON output holds it."""
         timing = self.timing
-        until = self.plaintext_until
+        until, old_key = self.plaintext_until, self.old_key_until
         return {
             "arn": self.arn,
             "name": self.name,
@@ -133,6 +152,7 @@ class Entry:
             "seconds": round(timing.seconds, 3) if timing else None,
             "retention_hours": self.retention_hours,
             "plaintext_until": utc_text(until) if until else None,
+            "old_key_until": utc_text(old_key) if old_key else None,
         }
 
 

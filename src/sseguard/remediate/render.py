@@ -74,13 +74,14 @@ def _block(e: Entry) -> list[str]:
     if e.after is not None:
         took = f", took {e.timing.seconds:.1f} s" if e.timing else ""
         lines.append(f"  before: {e.before}; after: {e.after}{took}")
-    until = e.plaintext_until
+    kept = "stay plaintext" if e.was_plaintext else "stay encrypted with the old key"
+    until = e.records_before_until
     if until is not None:
-        lines.append(f"  records written before the change stay plaintext until "
-                     f"{utc_text(until)} (retention {e.retention_hours} h)")
+        lines.append(f"  records written before the change {kept} until {utc_text(until)} (retention "
+                     f"{e.retention_hours} h)")
     elif e.action is Action.PLANNED and e.retention_hours is not None:
-        lines.append(f"  records already in the stream would stay plaintext for up to {e.retention_hours} h "
-                     "(its retention period) after the change")
+        lines.append(f"  records already in the stream would {kept} for up to {e.retention_hours} h (its retention "
+                     "period) after the change")
     if e.resolve:
         lines.append(f"  to resolve: {e.resolve}")
     return lines
