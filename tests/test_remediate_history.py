@@ -35,11 +35,11 @@ def key_of(name: str) -> str:
                        "source": {"kind": "aws", "path": f"aws://{ACCOUNT}/us-east-1"}})
 
 
-def record_changes(name: str, hours_ago: list[float]) -> None:
+def record_changes(name: str, hours_ago: list[float], status: str = "applied") -> None:
     now = dt.datetime.now(dt.UTC)
     with History.open(history(), create=True) as h:
         for hours in hours_ago:
-            h.append_records(REMEDIATION, [(key_of(name), "applied", {"resource": {"address": arn(name)}})],
+            h.append_records(REMEDIATION, [(key_of(name), status, {"resource": {"address": arn(name)}})],
                              at=now - dt.timedelta(hours=hours))
 
 
@@ -89,8 +89,11 @@ def test_the_evidence_report_shows_the_fix(aws: MotoAws) -> None:
 def test_a_stream_at_the_daily_limit_is_refused_until_it_frees_up(aws: MotoAws) -> None:
     make_stream(aws.url, "busy")
     make_stream(aws.url, "calm")
-    record_changes("busy", [23.5 - i * 0.5 for i in range(25)])
+    # a call AWS accepted but that was not seen through (unverified) used a change too; refusals did not
+    record_changes("busy", [23.5 - i * 0.5 for i in range(24)])
+    record_changes("busy", [1.0], status="unverified")
     record_changes("calm", [25.0] + [23.0 - i * 0.5 for i in range(24)])  # the oldest is out of the window
+    record_changes("calm", [0.5], status="refused")
     with History.open(history()) as h:
         oldest = min(r.recorded_at for r in h.rows(kind=REMEDIATION) if r.stream_key == key_of("busy"))
     frees = (dt.datetime.fromisoformat(oldest) + dt.timedelta(hours=24)).isoformat(timespec="seconds")

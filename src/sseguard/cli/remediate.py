@@ -76,7 +76,7 @@ def _cmd_remediate(args: argparse.Namespace) -> int:
         raise UsageError(f"the 24-hour limit cannot be counted, so nothing was changed: {err}") from None
     text = render_json(outcome, dt.datetime.now(dt.UTC)) if args.format == "json" else render_text(outcome)
     sys.stdout.write(text)
-    if outcome.applied and not _record(outcome, db, named_by(args)):
+    if outcome.apply and not _record(outcome, db, named_by(args)):
         return EXIT_USAGE
     return EXIT_OK if outcome.settled else EXIT_FINDINGS
 

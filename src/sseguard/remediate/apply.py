@@ -94,7 +94,7 @@ def _refused(err: Unreadable, principal: str, arn: str, key: str) -> Applied:
         resolve = ("wait and run again: Kinesis limits StartStreamEncryption per account, and a stream takes at most "
                    "25 key changes in a rolling 24 hours (changes made outside sseguard count too)")
     elif code == "ResourceInUseException":
-        resolve = "wait until the stream is ACTIVE and run again"
+        resolve = "the stream is not ACTIVE (a change may be under way): run again once it is ACTIVE"
     else:
         resolve = err.unknown.resolve or f"check why {START} failed and run again"
     return Applied(Action.NOT_CHANGED, err.unknown.reason, resolve=resolve)

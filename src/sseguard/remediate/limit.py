@@ -35,12 +35,16 @@ class Changes:
         return len(self.times.get(stream_key, []))
 
 
+# A call AWS accepted uses one of the stream's changes, whether or not it was seen through to ACTIVE.
+_COUNTED = frozenset({Action.APPLIED.value, Action.UNVERIFIED.value})
+
+
 def changes_from(rows: Iterable[Row], now: dt.datetime) -> Changes:
-    """The applied changes among ``rows`` (remediation rows) made in the 24 hours before ``now``."""
+    """The changes among ``rows`` (remediation rows) that AWS accepted in the 24 hours before ``now``."""
     start = now - WINDOW
     times: dict[str, list[dt.datetime]] = {}
     for row in rows:
-        if row.kind != REMEDIATION or row.status != Action.APPLIED.value or row.stream_key is None:
+        if row.kind != REMEDIATION or row.status not in _COUNTED or row.stream_key is None:
             continue
         at = parse_time(row.recorded_at)
         if start < at <= now:

@@ -33,7 +33,7 @@ def render_json(remediation: Remediation, generated_at: dt.datetime) -> str:
     document: dict[str, Any] = {
         "schema": SCHEMA_ID,
         "tool": {"name": "sseguard", "version": __version__},
-        "mode": "apply" if remediation.applied else "plan",
+        "mode": "apply" if remediation.apply else "plan",
         "generated_at": utc_text(generated_at),
         "principals": dict(sorted(remediation.principals.items())),
         "note": PLAINTEXT_NOTE,
@@ -46,7 +46,7 @@ def render_json(remediation: Remediation, generated_at: dt.datetime) -> str:
 
 def render_text(remediation: Remediation) -> str:
     """One block per stream, then the summary line."""
-    head = ("sseguard remediate --apply" if remediation.applied
+    head = ("sseguard remediate --apply" if remediation.apply
             else "sseguard remediate: the plan; nothing is changed without --apply")
     lines = [head, ""]
     for e in remediation.entries:

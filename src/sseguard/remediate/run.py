@@ -53,7 +53,7 @@ class Remediation:
     """Every targeted stream's entry, who made the calls in each account, and the API calls it took."""
 
     entries: list[Entry]
-    applied: bool
+    apply: bool  # --apply was given: changes were made
     principals: dict[str, str]
     api: dict[str, dict[str, int]] = field(default_factory=dict)
 
