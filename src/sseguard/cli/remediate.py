@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from sseguard.report.escape import text_safe
 if TYPE_CHECKING:
     from sseguard.remediate.run import Remediation
 
+_PRINCIPAL = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:(?:role|user)/[\w+=,.@/-]+$")
 _EPILOG = """\
 Without --apply nothing is changed: each failing stream is listed with the key it would get and that key's
 preflight (stream ACTIVE; key exists, Enabled, SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, in the stream's region; its
@@ -27,8 +29,8 @@ Passing, suppressed and unknown streams are never touched.
 key (bounded by --timeout). Records written before the change stay plaintext until they age out of the retention
 period; each changed stream says when that is. A stream with 25 key changes recorded in the history in the last
 24 hours is refused until one ages out.
-IAM actions used: those of sseguard aws, and with --apply kinesis:StartStreamEncryption on each stream and
-kms:GenerateDataKey on the key.
+IAM actions used: those of sseguard aws, with --check-principal iam:SimulatePrincipalPolicy, and with --apply
+kinesis:StartStreamEncryption on each stream and kms:GenerateDataKey on the key.
 history: with --apply every applied, skipped, refused and not-changed stream is recorded (who, which key, before,
 after) in the history (--db, else $SSEGUARD_DB, else the user's data folder).
 exit codes: 0 every targeted stream is encrypted or had nothing to do; 1 any is not (a plan with changes to make
@@ -46,6 +48,9 @@ def register(subparsers: Subcommands) -> None:
                    help="only this stream (repeatable; default: every stream of the regions read)")
     p.add_argument("--key", metavar="REF", help="the KMS key to encrypt with: key id, key ARN, alias name or alias "
                                                 "ARN (default: alias/aws/kinesis, the AWS-managed key)")
+    p.add_argument("--check-principal", action="append", default=[], metavar="ARN",
+                   help="refuse a change after which this IAM role or user could not use the key for the stream "
+                        "(kms:GenerateDataKey and kms:Decrypt, asked of iam:SimulatePrincipalPolicy; repeatable)")
     p.add_argument("--apply", action="store_true", help="make the changes (default: only show the plan)")
     p.add_argument("--strict-key-policy", action="store_true",
                    help="refuse a key whose policy does not allow kinesis.amazonaws.com (KSSE013)")
@@ -65,9 +70,14 @@ def _cmd_remediate(args: argparse.Namespace) -> int:
     key = args.key.strip() if args.key is not None else None
     if key == "":
         raise UsageError("--key must name a key (key id, key ARN, alias name or alias ARN)")
+    principals = tuple(p.strip() for p in args.check_principal)
+    for principal in principals:
+        if not _PRINCIPAL.match(principal):
+            raise UsageError(f"--check-principal {principal!r}: not an IAM role or user ARN "
+                             "(arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)")
     db = db_path(args)
     options = RemediateOptions(live_options(args), db, tuple(s.strip() for s in args.stream), key, args.apply,
-                               args.strict_key_policy)
+                               args.strict_key_policy, principals)
     try:
         outcome = remediate(options)
     except (AwsSetupError, StreamsNotFound) as err:

@@ -5,7 +5,7 @@ One stream's failure never stops the others."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,11 +18,13 @@ from sseguard.remediate.limit import Changes, recorded_changes
 from sseguard.remediate.outcome import Action, Entry, utc_text
 from sseguard.remediate.plan import Change, choose, entry
 from sseguard.remediate.preflight import passed, preflight
+from sseguard.remediate.principals import principal_checks
 from sseguard.remediate.record import stream_key_of
 from sseguard.scan import judge
 from sseguard.sources.aws.collect import Target
 from sseguard.sources.aws.keys import KeyRef, KeyResolver, Resolved, place
 from sseguard.sources.aws.scanner import AwsScanOptions, LiveAccounts, open_live, read_streams
+from sseguard.sources.aws.session import Account
 
 
 def _utc_now() -> dt.datetime:
@@ -32,7 +34,8 @@ def _utc_now() -> dt.datetime:
 @dataclass(frozen=True)
 class RemediateOptions:
     """What ``sseguard remediate`` was asked to do. ``streams``: names or ARNs to limit it to (all when empty).
-    ``key``: the key to use (``--key``). ``db``: the history the 24-hour limit is counted from. ``now``: the wall
+    ``key``: the key to use (``--key``). ``principals``: roles and users that must keep their access
+    (``--check-principal``). ``db``: the history the 24-hour limit is counted from. ``now``: the wall
     clock of the records (tests pass their own)."""
 
     live: AwsScanOptions
@@ -41,6 +44,7 @@ class RemediateOptions:
     key: str | None = None
     apply: bool = False
     strict_key_policy: bool = False
+    principals: tuple[str, ...] = ()
     now: Callable[[], dt.datetime] = _utc_now
 
 
@@ -73,10 +77,12 @@ def remediate(options: RemediateOptions) -> Remediation:
     findings = _selected(judge(streams, ScanOptions(strict_key_policy=options.strict_key_policy)), options.streams)
     chosen = [choose(f, options.key) for f in findings]
     resolved = _resolve([c for c in chosen if isinstance(c, Change)], live)
-    entries = [c if isinstance(c, Entry) else _checked(c, resolved[_ref(c)], options, changes) for c in chosen]
+    accounts = live.accounts()
+    entries = [c if isinstance(c, Entry) else _checked(c, resolved[_ref(c)], options, changes, accounts)
+               for c in chosen]
     if options.apply:
         entries = _apply_all(entries, findings, options, live)
-    principals = {a.account_id: a.principal for a in live.accounts().values()}
+    principals = {a.account_id: a.principal for a in accounts.values()}
     return Remediation(entries, options.apply, principals, live.counter.as_report())
 
 
@@ -109,8 +115,10 @@ def _resolve(changes: Sequence[Change], live: LiveAccounts) -> dict[KeyRef, Reso
         return KeyResolver(live.accounts(), pool).resolve(refs)
 
 
-def _checked(change: Change, resolved: Resolved, options: RemediateOptions, changes: Changes) -> Entry:
-    """The entry of a change after its preflight and the 24-hour limit: planned, skipped or refused."""
+def _checked(change: Change, resolved: Resolved, options: RemediateOptions, changes: Changes,
+             accounts: Mapping[str, Account]) -> Entry:
+    """The entry of a change after its preflight (and the principals' access, once the key itself passes) and
+    the 24-hour limit: planned, skipped or refused."""
     finding, key = change.finding, resolved.key
     facts = resolved.facts.get("kms:DescribeKey") or {}
     details = {
@@ -120,12 +128,17 @@ def _checked(change: Change, resolved: Resolved, options: RemediateOptions, chan
     if _same_key(finding, change, key):
         return entry(finding, Action.SKIPPED, f"already encrypted with {change.key}, and its key fails "
                      f"{finding.verdict.code}: mend the key itself", settled=False, **details)
-    checks = preflight(finding.stream, change.key, key, facts, options.strict_key_policy)
+    stream = finding.stream
+    checks = preflight(stream, change.key, key, facts, options.strict_key_policy)
+    if passed(checks) and options.principals:
+        assert stream.account is not None and stream.arn is not None  # a stream that was read has both
+        checks += principal_checks(accounts[stream.account], options.principals, stream.arn, key,
+                                   change.aws_managed)
     if not passed(checks):
         failed = "; ".join(f"{c.name}: {c.why}" for c in checks if c.blocking and not c.passed)
         return entry(finding, Action.REFUSED, f"preflight failed: {failed}", settled=False, checks=checks,
                      resolve="mend the key, or give --key with one whose preflight passes", **details)
-    key_of_stream = stream_key_of(finding.stream)
+    key_of_stream = stream_key_of(stream)
     frees_at = changes.frees_at(key_of_stream)
     if frees_at is not None:
         return entry(finding, Action.REFUSED, f"the history records {changes.count(key_of_stream)} key "

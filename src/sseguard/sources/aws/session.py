@@ -166,6 +166,11 @@ class Clients:
         client: OrganizationsClient = self._client("organizations", None)
         return client
 
+    def iam(self) -> Any:
+        # Any: the project installs no type stubs for IAM, whose one call here (SimulatePrincipalPolicy) is read
+        # through ``answers.Answer`` like every other answer.
+        return self._client("iam", None)
+
 
 @dataclass(frozen=True)
 class Account:
