@@ -123,6 +123,7 @@ def test_an_updating_stream_is_refused_by_the_preflight(proxy: FaultProxy, aws: 
     assert entry["action"] == "refused"
     assert [(c["name"], c["why"]) for c in entry["preflight"] if not c["passed"]] == [
         ("stream-active", "the stream is UPDATING; encryption can only be started on an ACTIVE stream")]
+    assert entry["resolve"] == "run again once the stream is ACTIVE"
     assert aws.behaviour.calls(START) == []
 
 

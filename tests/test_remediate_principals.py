@@ -62,6 +62,8 @@ def test_a_principal_that_would_lose_access_refuses_the_change(proxy: FaultProxy
                                    "for this stream"),
         ("principal-access", False, f"{READER} would not be allowed kms:Decrypt (implicitDeny) on key {key['Arn']} "
                                     "for this stream")]
+    assert entry["resolve"] == ("grant the principals named kms:GenerateDataKey and kms:Decrypt on the key (IAM "
+                                "policy or key policy) and run again, or choose another key")
     asked = [s.params for s in proxy.seen(SIMULATE) if s.params["PolicySourceArn"] == READER]
     assert len(asked) == 1
     assert asked[0]["ContextEntries.member.1.ContextKeyName"] == "kms:EncryptionContext:aws:kinesis:arn"

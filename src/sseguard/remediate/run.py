@@ -15,7 +15,7 @@ from sseguard.model import Finding, Key
 from sseguard.options import ScanOptions
 from sseguard.remediate.apply import Clock, start_encryption
 from sseguard.remediate.limit import Changes, recorded_changes
-from sseguard.remediate.outcome import Action, Entry, utc_text
+from sseguard.remediate.outcome import Action, Check, Entry, utc_text
 from sseguard.remediate.plan import Change, choose, entry
 from sseguard.remediate.preflight import passed, preflight
 from sseguard.remediate.principals import principal_checks
@@ -76,12 +76,12 @@ def remediate(options: RemediateOptions) -> Remediation:
     streams = read_streams(live).streams
     findings = _selected(judge(streams, ScanOptions(strict_key_policy=options.strict_key_policy)), options.streams)
     chosen = [choose(f, options.key) for f in findings]
-    resolved = _resolve([c for c in chosen if isinstance(c, Change)], live)
     accounts = live.accounts()
+    resolved = _resolve([c for c in chosen if isinstance(c, Change)], accounts, options.live.max_workers)
     entries = [c if isinstance(c, Entry) else _checked(c, resolved[_ref(c)], options, changes, accounts)
                for c in chosen]
     if options.apply:
-        entries = _apply_all(entries, findings, options, live)
+        entries = _apply_all(entries, findings, options, live, accounts)
     principals = {a.account_id: a.principal for a in accounts.values()}
     return Remediation(entries, options.apply, principals, live.counter.as_report())
 
@@ -106,13 +106,13 @@ def _ref(change: Change) -> KeyRef:
     return place(change.key, stream.account, stream.region)
 
 
-def _resolve(changes: Sequence[Change], live: LiveAccounts) -> dict[KeyRef, Resolved]:
+def _resolve(changes: Sequence[Change], accounts: Mapping[str, Account], workers: int) -> dict[KeyRef, Resolved]:
     """The key each change would use, each alias list and key read once (as the scan reads a stream's key)."""
     refs = [_ref(c) for c in changes]
     if not refs:
         return {}
-    with ThreadPoolExecutor(max_workers=max(1, live.options.max_workers)) as pool:
-        return KeyResolver(live.accounts(), pool).resolve(refs)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return KeyResolver(accounts, pool).resolve(refs)
 
 
 def _checked(change: Change, resolved: Resolved, options: RemediateOptions, changes: Changes,
@@ -135,9 +135,9 @@ def _checked(change: Change, resolved: Resolved, options: RemediateOptions, chan
         checks += principal_checks(accounts[stream.account], options.principals, stream.arn, key,
                                    change.aws_managed)
     if not passed(checks):
-        failed = "; ".join(f"{c.name}: {c.why}" for c in checks if c.blocking and not c.passed)
-        return entry(finding, Action.REFUSED, f"preflight failed: {failed}", settled=False, checks=checks,
-                     resolve="mend the key, or give --key with one whose preflight passes", **details)
+        failed = [c for c in checks if c.blocking and not c.passed]
+        return entry(finding, Action.REFUSED, "preflight failed: " + "; ".join(f"{c.name}: {c.why}" for c in failed),
+                     settled=False, checks=checks, resolve=_refusal_resolve(failed), **details)
     key_of_stream = stream_key_of(stream)
     frees_at = changes.frees_at(key_of_stream)
     if frees_at is not None:
@@ -147,6 +147,19 @@ def _checked(change: Change, resolved: Resolved, options: RemediateOptions, chan
                      resolve="run again after that time", **details)
     why = f"would encrypt with {change.key}" + (_AWS_MANAGED_NOTE if change.aws_managed else "")
     return entry(finding, Action.PLANNED, why, settled=False, checks=checks, **details)
+
+
+# What to do about a failed check, by check (the key checks share one answer).
+_CHECK_RESOLVE = {
+    "stream-active": "run again once the stream is ACTIVE",
+    "principal-access": "grant the principals named kms:GenerateDataKey and kms:Decrypt on the key (IAM policy or "
+                        "key policy) and run again, or choose another key",
+}
+_KEY_RESOLVE = "mend the key, or give --key with one whose preflight passes"
+
+
+def _refusal_resolve(failed: Sequence[Check]) -> str:
+    return "; ".join(dict.fromkeys(_CHECK_RESOLVE.get(c.name, _KEY_RESOLVE) for c in failed))
 
 
 _AWS_MANAGED_NOTE = (" (KSSE010: the AWS-managed key; its rotation and policy are AWS's, and consumers in other "
@@ -177,10 +190,9 @@ def _grants(change: Change, key: Key) -> tuple[str, ...]:
             f"consumers (GetRecords, SubscribeToShard) need kms:Decrypt on {on}, {context}")
 
 
-def _apply_all(entries: list[Entry], findings: Sequence[Finding], options: RemediateOptions,
-               live: LiveAccounts) -> list[Entry]:
+def _apply_all(entries: list[Entry], findings: Sequence[Finding], options: RemediateOptions, live: LiveAccounts,
+               accounts: Mapping[str, Account]) -> list[Entry]:
     """Every planned entry changed, in parallel; the others as they are."""
-    accounts = live.accounts()
     clock = Clock(options.now, options.live.clock, options.live.sleep, live.deadline.remaining)
 
     def change(pair: tuple[Entry, Finding]) -> Entry:
