@@ -8,7 +8,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from aws_server import ACCOUNT, POLICIES, MotoAws, arn, client, make_key, make_stream
+from aws_server import ACCOUNT, POLICIES, MotoAws, arn, assume, client, make_key, make_stream, role_arn
 from remediate_helpers import by_name, customer_key, failed_checks, remediate
 from sseguard import cli
 
@@ -279,3 +279,14 @@ def test_a_key_whose_usage_is_not_known_is_refused(aws: MotoAws) -> None:
     assert failed_checks(entry) == [
         ("key-usage", "the key's KeyUsage is not known (kms:DescribeKey did not give it); Kinesis needs "
                       "ENCRYPT_DECRYPT")]
+
+
+def test_accounts_through_assume_role_record_the_role_session_as_author(aws: MotoAws) -> None:
+    other = "111111111111"
+    make_stream(aws.url, "orders", creds=assume(aws.url, other))
+    make_stream(aws.url, "not-targeted")  # the caller's own account is not touched when roles are given
+    code, out, _ = remediate(aws.url, "--role-arn", role_arn(other), "--apply")
+    assert code == 0
+    assert [(e["arn"], e["action"]) for e in out["streams"]] == [(arn("orders", account=other), "applied")]
+    assert out["principals"] == {other: f"arn:aws:sts::{other}:assumed-role/scanner/sseguard-scan"}
+    assert encryption(aws.url, "not-targeted") == ("NONE", None)
