@@ -112,7 +112,23 @@ def test_a_history_that_cannot_be_read_changes_nothing(aws: MotoAws, tmp_path: P
     make_stream(aws.url, "plain")
     broken = tmp_path / "broken.sqlite3"
     broken.write_text("not a database", encoding="utf-8")
+    code, out, err = remediate(aws.url, "--db", str(broken))
+    assert (code, out) == (2, {})
+    assert err == ("sseguard: error: the 24-hour limit cannot be counted, so nothing was changed: "
+                   f"{broken} is not a readable sseguard history: file is not a database\n")
     code, out, err = remediate(aws.url, "--apply", "--db", str(broken))
     assert (code, out) == (2, {})
-    assert err.startswith("sseguard: error: the 24-hour limit cannot be counted, so nothing was changed: ")
+    assert err == ("sseguard: error: the history cannot be written, so nothing was changed: "
+                   f"{broken} is not a readable sseguard history: file is not a database\n")
+    assert [c.operation for c in aws.behaviour.calls()] == ["kinesis:CreateStream"]  # the setup's only: no call
+
+
+def test_a_history_that_cannot_be_written_changes_nothing(aws: MotoAws, tmp_path: Path) -> None:
+    make_stream(aws.url, "plain")
+    missing = tmp_path / "no-such-folder" / "history.sqlite3"
+    code, out, err = remediate(aws.url, "--apply", "--db", str(missing))
+    assert (code, out) == (2, {})
+    assert err == (f"sseguard: error: the history cannot be written, so nothing was changed: cannot create history "
+                   f"{missing}: the folder {missing.parent} does not exist (sseguard creates the file only, in a "
+                   "folder that exists)\n")
     assert aws.behaviour.calls("kinesis:StartStreamEncryption") == []

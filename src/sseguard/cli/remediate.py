@@ -76,6 +76,8 @@ def _cmd_remediate(args: argparse.Namespace) -> int:
             raise UsageError(f"--check-principal {principal!r}: not an IAM role or user ARN "
                              "(arn:aws:iam::ACCOUNT:role/NAME or arn:aws:iam::ACCOUNT:user/NAME)")
     db = db_path(args)
+    if args.apply:
+        _writable(db, named_by(args))
     options = RemediateOptions(live_options(args), db, tuple(s.strip() for s in args.stream), key, args.apply,
                                args.strict_key_policy, principals)
     try:
@@ -89,6 +91,17 @@ def _cmd_remediate(args: argparse.Namespace) -> int:
     if outcome.apply and not _record(outcome, db, named_by(args)):
         return EXIT_USAGE
     return EXIT_OK if outcome.settled else EXIT_FINDINGS
+
+
+def _writable(db: Path, named: str | None) -> None:
+    """Make sure the history can take the records before any change is made: a change must never go
+    unrecorded for want of a folder or a writable file."""
+    from sseguard.evidence.store import History, HistoryError
+
+    try:
+        History.open(db, create=True, make_folder=named is None).close()
+    except HistoryError as err:
+        raise UsageError(f"the history cannot be written, so nothing was changed: {err}") from None
 
 
 def _record(outcome: Remediation, db: Path, named: str | None) -> bool:
