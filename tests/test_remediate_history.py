@@ -13,6 +13,7 @@ from aws_server import ACCOUNT, MotoAws, arn, make_stream
 from remediate_helpers import by_name, remediate
 from sseguard import cli
 from sseguard.control.codes import CONTROL_ID
+from sseguard.evidence.render import remediation_text
 from sseguard.evidence.store import REMEDIATION, History, stream_key
 
 CALLER = f"arn:aws:sts::{ACCOUNT}:user/moto"
@@ -132,3 +133,14 @@ def test_a_history_that_cannot_be_written_changes_nothing(aws: MotoAws, tmp_path
                    f"{missing}: the folder {missing.parent} does not exist (sseguard creates the file only, in a "
                    "folder that exists)\n")
     assert aws.behaviour.calls("kinesis:StartStreamEncryption") == []
+
+
+def test_the_report_line_of_a_rekeyed_stream_and_of_a_refusal() -> None:
+    rekeyed = {"at": "2026-11-30T09:14:46.123456Z", "action": "applied", "by": CALLER, "key": "alias/kinesis-prod",
+               "before": {"encryption_type": "KMS", "key_id": "old-key"},
+               "after": {"encryption_type": "KMS", "key_id": "alias/kinesis-prod"}, "why": "", "plaintext_until": None}
+    assert remediation_text(rekeyed) == (f"fixed at 2026-11-30T09:14:46Z by sseguard remediate ({CALLER}): key "
+                                         "alias/kinesis-prod; before KMS old-key, after KMS alias/kinesis-prod")
+    refused = {**rekeyed, "action": "refused", "why": "preflight failed: key-enabled: key k is not usable: Disabled"}
+    assert remediation_text(refused) == (f"refused at 2026-11-30T09:14:46Z by sseguard remediate ({CALLER}): "
+                                         "preflight failed: key-enabled: key k is not usable: Disabled")

@@ -309,12 +309,17 @@ def remediation_text(r: dict[str, Any]) -> str:
     by = f" ({r['by']})" if r["by"] else ""
     if r["action"] != "applied":
         return f"{r['action']} at {_t(r['at'])} by sseguard remediate{by}: {r['why']}"
-    before, after = r["before"], r["after"]
-    text = (f"fixed at {_t(r['at'])} by sseguard remediate{by}: key {r['key']}; before {before.get('encryption_type')}"
-            f", after {after.get('encryption_type')} {after.get('key_id')}")
+    text = (f"fixed at {_t(r['at'])} by sseguard remediate{by}: key {r['key']}; before "
+            f"{_encryption_words(r['before'])}, after {_encryption_words(r['after'])}")
     if r["plaintext_until"]:
         text += f"; records written before it stay plaintext until {r['plaintext_until']}"
     return text
+
+
+def _encryption_words(recorded: dict[str, Any]) -> str:
+    """A recorded encryption (``{"encryption_type": ..., "key_id": ...}``) as ``KMS key-id`` or ``NONE``."""
+    key = recorded.get("key_id")
+    return f"{recorded.get('encryption_type')}" + (f" {key}" if key else "")
 
 
 def _html_remediations(remediations: list[dict[str, Any]]) -> list[str]:
