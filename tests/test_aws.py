@@ -61,6 +61,7 @@ def test_provisioned_and_on_demand_streams(aws: MotoAws) -> None:
     assert facts["kinesis:DescribeStreamSummary"] == {
         "StreamName": "ondemand", "StreamARN": arn("ondemand"), "StreamStatus": "ACTIVE",
         "StreamModeDetails": {"StreamMode": "ON_DEMAND"}, "EncryptionType": "KMS", "KeyId": key["KeyId"],
+        "RetentionPeriodHours": 24,
     }
     assert facts["kms:DescribeKey"]["KeyManager"] == "CUSTOMER"
     assert facts["kms:DescribeKey"]["KeyState"] == "Enabled"

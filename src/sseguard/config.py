@@ -1,11 +1,12 @@
 """The settings file: ``.sseguard.yaml`` (or ``[tool.sseguard]`` in ``pyproject.toml``), found in the current folder
 or a parent up to the repository's top, or named with ``--config``.
 
-It holds any option of ``scan``, ``fix`` and ``aws``, under the option's name (``fail_on``, ``strict_key_policy``,
-``exclude``...) or its plural for a repeatable one (``vars``, ``var_files``, ``parameters``, ``regions``,
-``outputs``). The settings become the command's defaults, so the command line always wins; a repeatable option
-given in both places gets both (the command line's last). An unknown key or a value of the wrong type is an error
-naming the file and line, never ignored. Paths in the file are relative to the file's folder.
+It holds any option of ``scan``, ``fix``, ``aws`` and ``remediate`` but ``--write`` and ``--apply``, under the
+option's name (``fail_on``, ``strict_key_policy``, ``exclude``...) or its plural for a repeatable one (``vars``,
+``var_files``, ``parameters``, ``regions``, ``outputs``). The settings become the command's defaults, so the command
+line always wins; a repeatable option given in both places gets both (the command line's last). An unknown key or a
+value of the wrong type is an error naming the file and line, never ignored. Paths in the file are relative to the
+file's folder.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ _PLURALS = {"vars": "var", "var_files": "var_file", "parameters": "parameter", "
             "outputs": "output", "role_arns": "role_arn"}
 # Options that name files: made relative to the settings file's folder.
 _PATHS = frozenset({"var_file", "output", "baseline", "write_baseline", "db"})
-# Options that are not settings: what to scan, and the settings file itself.
-_NOT_SETTINGS = frozenset({"paths", "config", "help", "func", "command"})
+# Options that are not settings: what to scan, the settings file itself, and the consent to change what the user
+# owns (fix --write, remediate --apply), which is given on the command line each time, never by a file.
+_NOT_SETTINGS = frozenset({"paths", "config", "help", "func", "command", "write", "apply"})
 MAX_BYTES = 1024 * 1024
 
 

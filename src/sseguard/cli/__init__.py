@@ -1,6 +1,7 @@
-"""The command line: ``sseguard scan|fix|aws|evidence|explain|schema|config``, one module per command
-(``settings`` holds ``config``) and ``common`` for what they share. Exit codes: 0 clean, 1 findings at or above
---fail-on, 2 the command cannot be honoured or no input could be read (``scan --help`` has the whole rule)."""
+"""The command line: ``sseguard scan|fix|aws|remediate|evidence|explain|schema|config``, one module per command
+(``settings`` holds ``config``), ``common`` for what they share and ``live`` for the options of the commands that
+reach live accounts. Exit codes: 0 clean, 1 findings at or above --fail-on (for remediate: a targeted stream still
+not encrypted), 2 the command cannot be honoured or no input could be read (``scan --help`` has the whole rule)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sseguard import __version__
-from sseguard.cli import aws, evidence, explain, fix, scan, schema, settings
+from sseguard.cli import aws, evidence, explain, fix, remediate, scan, schema, settings
 from sseguard.cli.common import EXIT_USAGE, UsageError
 from sseguard.config import ConfigError
 from sseguard.report.escape import text_safe
@@ -24,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sseguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (scan, fix, aws, explain, evidence, schema, settings):
+    for command in (scan, fix, aws, remediate, explain, evidence, schema, settings):
         command.register(sub)
     return parser
 

@@ -46,7 +46,7 @@ def db_path(args: argparse.Namespace) -> Path:
     return Path(given) if given else default_db_path()
 
 
-def _named_by(args: argparse.Namespace) -> str | None:
+def named_by(args: argparse.Namespace) -> str | None:
     """How the user named the history: ``--db``, ``SSEGUARD_DB``, or None for the default data folder."""
     if getattr(args, "db", None):
         return "--db"
@@ -72,7 +72,7 @@ def pending_run(report: Report, args: argparse.Namespace, kind: str,
     from sseguard.evidence.recorder import run_rows
 
     header, findings = run_rows(report, command=kind, arguments=_arguments(args), inputs=[str(i) for i in inputs])
-    return PendingRun(db_path(args), _named_by(args), header, findings)
+    return PendingRun(db_path(args), named_by(args), header, findings)
 
 
 def record_run(run: PendingRun | None) -> bool:

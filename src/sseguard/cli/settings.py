@@ -14,7 +14,7 @@ from sseguard.cli.common import EXIT_OK, Subcommands, add_config_option
 from sseguard.report.escape import text_safe
 
 # The commands that take settings from the file.
-TAKERS = ("scan", "fix", "aws")
+TAKERS = ("scan", "fix", "aws", "remediate")
 
 
 def register(sub: Subcommands) -> None:
@@ -24,7 +24,7 @@ def register(sub: Subcommands) -> None:
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     show = actions.add_parser("show", help="the settings in force for a command, and where each comes from")
     show.add_argument("for_command", nargs="?", default="scan", choices=TAKERS, metavar="COMMAND",
-                      help="the command whose settings to show: scan (default), fix or aws")
+                      help="the command whose settings to show: scan (default), fix, aws or remediate")
     add_config_option(show)
     # the other commands are registered by the time it runs: their parsers say which settings they take
     show.set_defaults(func=lambda args: _cmd_show(args, dict(sub.choices)))

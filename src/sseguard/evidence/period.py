@@ -20,7 +20,7 @@ from itertools import chain
 from typing import Any
 
 from sseguard import __version__
-from sseguard.evidence.store import History, Row, VerifyResult, day_start, format_time, parse_time
+from sseguard.evidence.store import REMEDIATION, History, Row, VerifyResult, day_start, format_time, parse_time
 
 SCHEMA_ID = "sseguard/evidence-period/v1"
 NOT_SCANNED = "not-scanned"
@@ -238,6 +238,36 @@ class RunInfo:
                 "finding_count": self.finding_count, "summary": self.summary, "seq": self.seq}
 
 
+@dataclass(frozen=True)
+class RemediationRecord:
+    """One stream's remediation as ``sseguard remediate`` recorded it: when, what it did, by whom, with which key,
+    and the stream's encryption before and after."""
+
+    at: str
+    action: str
+    address: str
+    by: str
+    key: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    why: str
+    plaintext_until: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> RemediationRecord:
+        """The record a remediation row holds; a field an edited row holds in another shape reads as empty."""
+        data = row.data()
+        key, until = data.get("key"), data.get("plaintext_until")
+        return cls(row.recorded_at, str(row.status or ""), str(_mapping(data.get("resource")).get("address") or "?"),
+                   str(data.get("by") or ""), str(key) if key is not None else None, _mapping(data.get("before")),
+                   _mapping(data.get("after")), str(data.get("why") or ""), str(until) if until else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "action": self.action, "address": self.address, "by": self.by, "key": self.key,
+                "before": self.before, "after": self.after, "why": self.why,
+                "plaintext_until": self.plaintext_until}
+
+
 @dataclass
 class PeriodReport:
     """Everything an auditor asks of a period; :meth:`to_dict` is the JSON form every format renders."""
@@ -252,6 +282,8 @@ class PeriodReport:
     days: list[dt.date] = field(default_factory=list)
     # Rows this code cannot read, each named in words (see the module docstring).
     not_understood: list[str] = field(default_factory=list)
+    # Live changes ``sseguard remediate`` recorded in the period, in the order they were made.
+    remediations: list[RemediationRecord] = field(default_factory=list)
 
     def runs_per_day(self) -> dict[dt.date, int]:
         counts = dict.fromkeys(self.days, 0)
@@ -326,6 +358,7 @@ class PeriodReport:
             "days": self.compliance_over_time(),
             "runs": [r.to_dict() for r in self.runs],
             "streams": [s.to_dict(self.end) for s in self.streams],
+            "remediations": [r.to_dict() for r in self.remediations],
         }
 
     def summary(self) -> dict[str, int]:
@@ -400,8 +433,10 @@ def _period(history: History | None, start: dt.date, end: dt.date, now: dt.datet
         for key, obs in observations.items()
     ]
     streams.sort(key=lambda s: (s.address, s.source_kind, s.location))
+    remediations = [RemediationRecord.from_row(r) for r in history.rows(kind=REMEDIATION, start=lo, end=hi)] \
+        if history is not None else []
     return PeriodReport(start, end, now, str(history.path) if history is not None else "", integrity, runs, streams,
-                        days, not_understood)
+                        days, not_understood, remediations)
 
 
 def _name_unknown_status(row: Row, not_understood: list[str]) -> None:

@@ -133,6 +133,9 @@ def render_markdown(report: PeriodReport) -> str:
     if notes:
         lines += ["", "## Suppressions not applied", ""]
         lines += [f"- {md_code(s['address'])}: {_md(n)}" for s, n in notes]
+    if data["remediations"]:
+        lines += ["", "## Live remediation", ""]
+        lines += [f"- {md_code(r['address'])}: {_md(remediation_text(r))}" for r in data["remediations"]]
     lines += ["", "## Runs", "", "| recorded at | run | command | inputs | git commit | findings |",
               "|---|---|---|---|---|---|"]
     for r in data["runs"]:
@@ -233,7 +236,8 @@ def render_html(report: PeriodReport) -> str:
             f'<p id="coverage">{_e(_coverage(data))}</p>', _html_summary(data["summary"]),
             "<h2>Compliance over time</h2>" + _chart(data["days"]), _html_legend(),
             _html_streams(data["streams"], len(report.days)), *_html_episodes(data["streams"]),
-            *_html_suppressions(data["streams"]), _html_runs(data["runs"]), mapping_section()]
+            *_html_suppressions(data["streams"]), *_html_remediations(data["remediations"]), _html_runs(data["runs"]),
+            mapping_section()]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>sseguard evidence {_e(period)}</title><style>{_CSS}</style></head><body>"
             + "\n".join(body) + f"<footer><p>sseguard {_e(data['tool']['version'])}, generated "
@@ -297,6 +301,32 @@ def _html_suppressions(streams: list[dict[str, Any]]) -> list[str]:
     if notes:
         out.append("<h2>Suppressions not applied</h2><ul>" + "".join(notes) + "</ul>")
     return out
+
+
+def remediation_text(r: dict[str, Any]) -> str:
+    """One recorded remediation in words: "fixed at ... by sseguard remediate" for a change made, else what
+    happened and why."""
+    by = f" ({r['by']})" if r["by"] else ""
+    if r["action"] != "applied":
+        return f"{r['action']} at {_t(r['at'])} by sseguard remediate{by}: {r['why']}"
+    text = (f"fixed at {_t(r['at'])} by sseguard remediate{by}: key {r['key']}; before "
+            f"{_encryption_words(r['before'])}, after {_encryption_words(r['after'])}")
+    if r["plaintext_until"]:
+        text += f"; records written before it stay plaintext until {r['plaintext_until']}"
+    return text
+
+
+def _encryption_words(recorded: dict[str, Any]) -> str:
+    """A recorded encryption (``{"encryption_type": ..., "key_id": ...}``) as ``KMS key-id`` or ``NONE``."""
+    key = recorded.get("key_id")
+    return f"{recorded.get('encryption_type')}" + (f" {key}" if key else "")
+
+
+def _html_remediations(remediations: list[dict[str, Any]]) -> list[str]:
+    if not remediations:
+        return []
+    items = "".join(f"<li><code>{_e(r['address'])}</code>: {_e(remediation_text(r))}</li>" for r in remediations)
+    return [f'<h2>Live remediation</h2><ul id="remediations">{items}</ul>']
 
 
 def _html_runs(runs: list[dict[str, Any]]) -> str:

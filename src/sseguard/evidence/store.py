@@ -31,6 +31,8 @@ GENESIS = "0" * 64
 # The run id of rows counted in a report before their run is recorded (see ``unrecorded_rows``).
 UNRECORDED = "unrecorded"
 SCHEMA_VERSION = "1"
+# The kind of row of one stream's live change by ``sseguard remediate`` (recorded without a run header).
+REMEDIATION = "remediation"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 _SCHEMA = """
@@ -142,7 +144,7 @@ class Row:
             return f"header of run {self.run_id}, recorded {self.recorded_at}"
         resource = self.data().get("resource")
         address = (resource.get("address") if isinstance(resource, dict) else None) or "?"
-        return f"finding {address} of run {self.run_id}, recorded {self.recorded_at}"
+        return f"{self.kind} {address} of run {self.run_id}, recorded {self.recorded_at}"
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,23 @@ class History:
         run_id = secrets.token_hex(8)
         recorded_at = format_time(at or dt.datetime.now(dt.UTC))
         # Everything that does not depend on the head is prepared before taking the write lock.
-        items = _row_items(run, findings, run_id, recorded_at)
+        return self._append(run_id, recorded_at, _row_items(run, findings, run_id, recorded_at))
+
+    def append_records(self, kind: str, records: Sequence[tuple[str | None, str | None, Mapping[str, Any]]],
+                       *, at: dt.datetime | None = None) -> Appended:
+        """Record rows of another ``kind`` than a scan's (``remediation``), each given as (stream key, status,
+        body), in one transaction under one new run id. They have no run header: they are no scan, and ``verify``
+        counts only finding rows against a header."""
+        if kind in ("run", "finding"):
+            raise ValueError(f"{kind} rows are recorded by append_run, with their header")
+        run_id = secrets.token_hex(8)
+        recorded_at = format_time(at or dt.datetime.now(dt.UTC))
+        items = [(kind, key, status, canonical(body)) for key, status, body in records]
+        return self._append(run_id, recorded_at, items)
+
+    def _append(self, run_id: str, recorded_at: str,
+                items: Sequence[tuple[str, str | None, str | None, str]]) -> Appended:
+        """Chain ``items`` (kind, stream key, status, body) after the head, in one write transaction."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -578,11 +596,12 @@ def _head_problems(last: Row | None, head: ChainHead, has_head: bool, any_rows: 
 
 
 def _run_problems(rows: list[Row]) -> list[Problem]:
-    """Every run's header says how many findings it recorded; fewer rows than that means rows were deleted."""
+    """Every run's header says how many findings it recorded; fewer rows than that means rows were deleted. Rows of
+    other kinds (a remediation) have no header and are checked by the chain alone."""
     headers = {r.run_id: r for r in rows if r.kind == "run"}
     counts: dict[str, int] = {}
     for r in rows:
-        if r.kind != "run":
+        if r.kind == "finding":
             counts[r.run_id] = counts.get(r.run_id, 0) + 1
     out = []
     for run_id, header in headers.items():

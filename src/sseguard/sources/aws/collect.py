@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from sseguard.model import Unknown
-from sseguard.sources.aws.answers import FLAG, NAME, NAMES, OBJECT, TEXT, Kind, Unreadable, call
+from sseguard.sources.aws.answers import FLAG, INTEGER, NAME, NAMES, OBJECT, TEXT, Kind, Unreadable, call
 from sseguard.sources.aws.errors import API_ERROR, shown
 from sseguard.sources.aws.ratelimit import RegionalLimits
 from sseguard.sources.aws.session import Account, is_region_name
@@ -20,7 +20,7 @@ DESCRIBE = "kinesis:DescribeStreamSummary"
 # The fields of DescribeStreamSummary the verdict rests on, with their shape; kept as the stream's evidence.
 SUMMARY_FIELDS: dict[str, Kind] = {
     "StreamName": NAME, "StreamARN": NAME, "StreamStatus": TEXT, "StreamModeDetails": OBJECT, "EncryptionType": TEXT,
-    "KeyId": TEXT,
+    "KeyId": TEXT, "RetentionPeriodHours": INTEGER,
 }
 _REGION_NAME = Kind("a region name", lambda value: isinstance(value, str) and is_region_name(value))
 

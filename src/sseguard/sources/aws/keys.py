@@ -30,7 +30,7 @@ _NOT_READ = OutOfReach("the key's policy was not read")
 # The fields of DescribeKey's KeyMetadata kept as evidence, with their shape.
 _DESCRIBE_FIELDS: dict[str, Kind] = {
     "KeyId": NAME, "Arn": NAME, "AWSAccountId": NAME, "KeyManager": TEXT, "KeyState": TEXT, "Enabled": FLAG,
-    "MultiRegion": FLAG,
+    "MultiRegion": FLAG, "KeySpec": TEXT, "KeyUsage": TEXT,
 }
 # Only AWS's predefined aliases may be listed without a key (AWS has not created it yet); a customer alias always
 # names one, so an entry of one without TargetKeyId is an answer that cannot be read.

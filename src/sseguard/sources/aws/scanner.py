@@ -69,8 +69,26 @@ class AwsScan:
     api: dict[str, dict[str, int]]
 
 
-def scan_aws(options: AwsScanOptions) -> AwsScan:
-    """Read every stream the options name; raises ``AwsSetupError`` when the scan cannot start at all."""
+@dataclass
+class LiveAccounts:
+    """The accounts a live command reaches, and what all of its calls share: the session, the ``--timeout``
+    deadline, the per-region rate limits and the count of API calls."""
+
+    options: AwsScanOptions
+    default_region: str | None
+    opened: list[Account | AccountFailure]
+    deadline: Deadline
+    counter: ApiCounter
+    limits: RegionalLimits
+
+    def accounts(self) -> dict[str, Account]:
+        """The accounts entered, by id."""
+        return {a.account_id: a for a in self.opened if isinstance(a, Account)}
+
+
+def open_live(options: AwsScanOptions) -> LiveAccounts:
+    """Open the session and enter every account the options name; raises ``AwsSetupError`` when that cannot start
+    at all (no credentials, no region, an unknown profile)."""
     deadline = Deadline(options.timeout, options.clock)
     counter = ApiCounter()
     base = open_base_session(options.profile, options.endpoint_url, counter, deadline, options.connect_timeout,
@@ -82,21 +100,33 @@ def scan_aws(options: AwsScanOptions) -> AwsScan:
         if options.warn is not None and region != ALL_REGIONS and not known_region(base.session, region):
             options.warn(f"--region {region} is not a region botocore knows; scanning it anyway")
     opened = open_accounts(base, options.role_arns, options.org_role, options.max_workers)
+    limits = RegionalLimits(options.tps, options.clock, options.sleep, deadline)
+    return LiveAccounts(options, base.region, opened, deadline, counter, limits)
+
+
+def scan_aws(options: AwsScanOptions) -> AwsScan:
+    """Read every stream the options name; raises ``AwsSetupError`` when the scan cannot start at all."""
+    live = open_live(options)
+    return AwsScan(read_streams(live), live.counter.as_report())
+
+
+def read_streams(live: LiveAccounts) -> SourceResult:
+    """Every stream of the accounts and regions ``live`` was opened for, in the model."""
     result = SourceResult()
-    progress = Progress(options.progress)
+    progress = Progress(live.options.progress)
     try:
-        _scan_accounts(opened, options, base.region, result, progress, deadline)
+        _scan_accounts(live, result, progress)
     finally:
         progress.close()
-    return AwsScan(result, counter.as_report())
+    return result
 
 
-def _scan_accounts(opened: Sequence[Account | AccountFailure], options: AwsScanOptions, default_region: str | None,
-                   result: SourceResult, progress: Progress, deadline: Deadline) -> None:
-    wanted = list(dict.fromkeys(options.regions)) or [default_region or ""]
+def _scan_accounts(live: LiveAccounts, result: SourceResult, progress: Progress) -> None:
+    options, opened = live.options, live.opened
+    wanted = list(dict.fromkeys(options.regions)) or [live.default_region or ""]
     accounts = [a for a in opened if isinstance(a, Account)]
     workers = max(1, options.max_workers)
-    limits = RegionalLimits(options.tps, options.clock, options.sleep, deadline)
+    limits = live.limits
     with ThreadPoolExecutor(max_workers=workers) as place_pool, \
             ThreadPoolExecutor(max_workers=workers * 2) as call_pool:
         for failed in (a for a in opened if isinstance(a, AccountFailure)):

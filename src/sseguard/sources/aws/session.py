@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from sseguard import __version__
 from sseguard.model import Unknown
-from sseguard.sources.aws.answers import NAME, TEXT, Kind, Unreadable, call, call_pages, check_answers
+from sseguard.sources.aws.answers import NAME, OBJECT, TEXT, Kind, Unreadable, call, call_pages, check_answers
 from sseguard.sources.aws.deadline import Deadline, keep_within
 from sseguard.sources.aws.errors import DeadlinePassed
 
@@ -166,6 +166,11 @@ class Clients:
         client: OrganizationsClient = self._client("organizations", None)
         return client
 
+    def iam(self) -> Any:
+        # Any: the project installs no type stubs for IAM, whose one call here (SimulatePrincipalPolicy) is read
+        # through ``answers.Answer`` like every other answer.
+        return self._client("iam", None)
+
 
 @dataclass(frozen=True)
 class Account:
@@ -174,6 +179,9 @@ class Account:
     account_id: str
     clients: Clients
     via: str  # "credentials" or the role ARN assumed
+    # The ARN the calls are made as (GetCallerIdentity's, or the assumed role session's), which is what a
+    # change records as its author.
+    principal: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,11 +234,13 @@ def open_base_session(profile: str | None, endpoint_url: str | None, counter: Ap
     return BaseSession(session, region, config, endpoint_url, counter, deadline)
 
 
-def caller_account(clients: Clients) -> str:
-    """The account of the user's own credentials (sts:GetCallerIdentity); no credentials is a setup error."""
+def caller_identity(clients: Clients) -> tuple[str, str]:
+    """The account and ARN of the user's own credentials (sts:GetCallerIdentity); no credentials is a setup
+    error."""
     try:
-        account: str = call("sts:GetCallerIdentity", "the caller",
-                            lambda: clients.sts().get_caller_identity()).required("Account", _ACCOUNT_ID)
+        answer = call("sts:GetCallerIdentity", "the caller", lambda: clients.sts().get_caller_identity())
+        account: str = answer.required("Account", _ACCOUNT_ID)
+        principal: str = answer.optional("Arn", NAME) or ""
     except Unreadable as err:
         if isinstance(err.cause, ClientError | NoCredentialsError):
             what = "use the AWS credentials"
@@ -239,7 +249,7 @@ def caller_account(clients: Clients) -> str:
         else:
             what = "read the answer of AWS"
         raise AwsSetupError(f"cannot {what}: {err.unknown.reason}") from None
-    return account
+    return account, principal
 
 
 def organization_role_arns(clients: Clients, role_name: str) -> list[str]:
@@ -265,9 +275,11 @@ def assume(base: BaseSession, clients: Clients, role_arn: str) -> Account | Acco
     """Assume ``role_arn`` (sts:AssumeRole) and return the account it opens, or why it could not."""
     account_id = role_account(role_arn)
     try:
-        creds = call("sts:AssumeRole", role_arn, lambda: clients.sts().assume_role(
-            RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME)).part("Credentials")
+        answer = call("sts:AssumeRole", role_arn, lambda: clients.sts().assume_role(
+            RoleArn=role_arn, RoleSessionName=ROLE_SESSION_NAME))
+        creds = answer.part("Credentials")
         key_id, secret, token = (creds.required(f, NAME) for f in ("AccessKeyId", "SecretAccessKey", "SessionToken"))
+        principal = str((answer.optional("AssumedRoleUser", OBJECT) or {}).get("Arn") or role_arn)
     except Unreadable as err:
         if isinstance(err.cause, NoCredentialsError):
             raise AwsSetupError("no AWS credentials found to assume roles with (environment, --profile, SSO)") from None
@@ -280,7 +292,7 @@ def assume(base: BaseSession, clients: Clients, role_arn: str) -> Account | Acco
         region_name=base.region,
         botocore_session=botocore.session.Session(),
     )
-    return Account(account_id, base.clients(session), role_arn)
+    return Account(account_id, base.clients(session), role_arn, principal)
 
 
 def open_accounts(base: BaseSession, role_arns: Iterable[str], org_role: str | None,
@@ -293,7 +305,8 @@ def open_accounts(base: BaseSession, role_arns: Iterable[str], org_role: str | N
     if org_role:
         wanted.extend(a for a in organization_role_arns(own, org_role) if a not in wanted)
     if not wanted:
-        return [Account(caller_account(own), own, "credentials")]
+        account, principal = caller_identity(own)
+        return [Account(account, own, "credentials", principal)]
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(wanted)))) as pool:
         opened = list(pool.map(lambda arn: assume(base, own, arn), wanted))
     return opened
