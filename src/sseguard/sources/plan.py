@@ -52,6 +52,7 @@ from sseguard.sources.tfjson_common import (
     literal_key,
     load_terraform_json,
     parse_arn,
+    rotation_facts,
     text_or_none,
     walk_modules,
 )
@@ -308,7 +309,17 @@ class _PlanReader:
             enabled=enabled if isinstance(enabled, bool) else None,
             policy=policy,
             pending_deletion=deleted,
+            **rotation_facts(planned.address, after, absent=self._rotation_absent(planned)),
         )
+
+    def _rotation_absent(self, planned: _Planned) -> bool | OutOfReach:
+        """What a plan without enable_key_rotation means: the provider's default (off) when the configuration
+        leaves it out, else a value known only after apply."""
+        if planned.unknown("enable_key_rotation") or "enable_key_rotation" in planned.expressions:
+            return OutOfReach(f"enable_key_rotation of {planned.address} is known only after apply")
+        if planned.config is None:
+            return OutOfReach(f"the plan does not show the rotation of {planned.address}")
+        return False
 
     def _referenced_key(self, stream: _Planned, refs: list[str]) -> tuple[str, Key] | None:
         """The key a stream's ``kms_key_id`` expression references, as (reference text, Key); None if none."""

@@ -47,6 +47,7 @@ from sseguard.sources.tfjson_common import (
     load_terraform_json,
     parse_arn,
     resource_address,
+    rotation_facts,
     text_or_none,
     walk_modules,
 )
@@ -218,6 +219,8 @@ def _managed_key_facts(res: _Resource) -> KeyFacts:
         # The provider reads the key's policy back from KMS, so a state always has it; an empty one is not known.
         policy=policy if isinstance(policy, str) and policy.strip() else
         OutOfReach(f"the state has no policy for {res.address}"),
+        **rotation_facts(res.address, values,
+                         absent=OutOfReach(f"the state has no enable_key_rotation for {res.address}")),
     )
 
 
