@@ -336,3 +336,12 @@ def test_a_signing_key_that_cannot_be_read_records_no_unsigned_run(tmp_path: Pat
     assert done.stderr == (f"sseguard: error: --sign: cannot read the signing key {tmp_path / 'missing.key'}: No "
                            "such file or directory; this run's chain head was not signed\n")
     assert not db.exists()
+
+
+def test_explain_says_how_to_sign_and_verify() -> None:
+    done = sseguard("explain", "signing")
+    assert done.returncode == 0
+    assert done.stdout.startswith("Signed evidence\n")
+    for command in ("sseguard evidence keygen -o DIR", "--kms-sign-key ARN", "--public-key DIR/sseguard-signing.pub",
+                    "sseguard evidence verify --db HISTORY --public-key FILE"):
+        assert command in done.stdout

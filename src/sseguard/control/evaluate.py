@@ -145,9 +145,9 @@ def ksse016_decrypt_outside(ctx: KeyContext) -> bool:
     if isinstance(access, Unknown | OutOfReach):
         ctx.skipped["KSSE016"] = access.reason  # as KSSE012 and KSSE013 name the policy's absence
         return False
-    if any(a.outside for a in access.principals):
+    if any(a.outside and not a.pinned for a in access.principals):
         return True
-    undecided = [a.principal for a in access.principals if a.outside is None]
+    undecided = [a.principal for a in access.principals if a.outside is None and not a.pinned]
     if undecided:
         ctx.skipped["KSSE016"] = ("the stream's account is not known, so whether " + ", ".join(undecided)
                                   + " is outside it cannot be told; scan the live stream (sseguard aws) or the state")
@@ -195,7 +195,7 @@ def decrypt_access(stream: Stream, key: Key) -> DecryptAccessFacts | Unknown | O
 
 
 def _outside(access: keypolicy.DecryptAccess, home: str | None) -> bool | None:
-    if access.pinned or access.is_service:
+    if access.is_service:
         return False
     if access.principal == keypolicy.EVERYONE:
         return True

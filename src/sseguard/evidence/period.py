@@ -20,6 +20,7 @@ from itertools import chain
 from typing import Any
 
 from sseguard import __version__
+from sseguard.evidence.keys import KeyPeriod, keys_of
 from sseguard.evidence.store import History, Row, VerifyResult, day_start, format_time, parse_time
 
 SCHEMA_ID = "sseguard/evidence-period/v1"
@@ -252,6 +253,8 @@ class PeriodReport:
     days: list[dt.date] = field(default_factory=list)
     # Rows this code cannot read, each named in words (see the module docstring).
     not_understood: list[str] = field(default_factory=list)
+    # The keys the streams use, as their latest findings describe them (the Keys section).
+    keys: list[KeyPeriod] = field(default_factory=list)
 
     def runs_per_day(self) -> dict[dt.date, int]:
         counts = dict.fromkeys(self.days, 0)
@@ -326,6 +329,7 @@ class PeriodReport:
             "days": self.compliance_over_time(),
             "runs": [r.to_dict() for r in self.runs],
             "streams": [s.to_dict(self.end) for s in self.streams],
+            "keys": [k.to_dict() for k in self.keys],
         }
 
     def summary(self) -> dict[str, int]:
@@ -400,8 +404,9 @@ def _period(history: History | None, start: dt.date, end: dt.date, now: dt.datet
         for key, obs in observations.items()
     ]
     streams.sort(key=lambda s: (s.address, s.source_kind, s.location))
+    keys = keys_of((identities[key][1], row) for key, row in latest_row.items())
     return PeriodReport(start, end, now, str(history.path) if history is not None else "", integrity, runs, streams,
-                        days, not_understood)
+                        days, not_understood, keys)
 
 
 def _name_unknown_status(row: Row, not_understood: list[str]) -> None:
