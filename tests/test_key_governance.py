@@ -292,3 +292,24 @@ def test_access_denied_on_rotation_and_grants_leaves_only_those_checks_not_run(a
                    f"authorized to perform: kms:ListGrants; to resolve: grant kms:ListGrants on {key['Arn']} to the "
                    "scanning principal (IAM policy, SCP, key policy) and scan again"}
     assert s["message"] == f"encrypted with KMS key {key['KeyId']}; 2 key checks could not run: KSSE015, KSSE016"
+
+
+# --- reports --------------------------------------------------------------------------------------------------------
+
+
+def test_text_and_html_reports_name_who_can_decrypt() -> None:
+    from sseguard.options import ScanOptions
+    from sseguard.report import FORMATS, RenderOptions
+    from sseguard.report.core import Report
+    from sseguard.scan import judge
+
+    s, _ = judged(policy(decrypt("*")))
+    report = Report(judge([s], ScanOptions()))
+    lines = FORMATS["text"](report, RenderOptions()).splitlines()
+    at = lines.index("             advisory KSSE016: A principal outside the stream's account, or everyone, can "
+                     "decrypt with the key")
+    assert lines[at + 1:at + 3] == ["               can decrypt: * via statement 'Reader'", ""]
+    html = FORMATS["html"](report, RenderOptions())
+    assert ("<h3>Who can decrypt</h3><ul><li>arn:aws:iam::111122223333:root via statement &#x27;Root&#x27;</li>"
+            "<li>service:kinesis.amazonaws.com via statement &#x27;Kinesis&#x27;</li><li>* via statement "
+            "&#x27;Reader&#x27;; outside the stream&#x27;s account</li></ul>") in html

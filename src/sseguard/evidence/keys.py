@@ -83,21 +83,3 @@ def rotation_words(key: KeyPeriod | Mapping[str, Any]) -> str:
     words = fact_words(data.get("rotation"), "on", "off")
     days = data.get("rotation_period_days")
     return f"{words}, every {days} days" if data.get("rotation") is True and isinstance(days, int) else words
-
-
-def decryptor_lines(principals: Any) -> list[str]:
-    """Who can decrypt, one line each: the principal, through what, the conditions, and whether it is outside the
-    stream's account."""
-    if not isinstance(principals, list):
-        return [fact_words(principals)] if principals is not None else []
-    lines = []
-    for p in principals:
-        if not isinstance(p, Mapping):
-            continue
-        conditions = p.get("conditions") or []
-        limit = "; when " + ", ".join(str(c) for c in conditions) if conditions else ""
-        outside = {True: "; outside the stream's account", None: "; account not known"}.get(p.get("outside_account"),
-                                                                                         "")
-        pinned = " (pinned)" if p.get("pinned") else ""
-        lines.append(f"{p.get('principal')} via {p.get('via')}{limit}{pinned}{outside}")
-    return lines

@@ -13,8 +13,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sseguard.evidence.keys import decryptor_lines, fact_words, rotation_words
+from sseguard.evidence.keys import fact_words, rotation_words
 from sseguard.evidence.period import NOT_SCANNED, NOT_SEEN, PeriodReport
+from sseguard.report.decryptors import decryptor_lines
 from sseguard.report.escape import csv_safe, html_safe, json_safe, md_code, md_safe
 from sseguard.report.html import mapping_section
 from sseguard.report.words import counted
