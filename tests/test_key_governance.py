@@ -132,6 +132,14 @@ def test_with_the_stream_account_unknown_an_account_principal_leaves_ksse016_not
          "outside_account": None}]
 
 
+def test_a_principal_that_names_no_account_leaves_ksse016_not_run() -> None:
+    _, v = judged(policy(decrypt({"Federated": "accounts.google.com"})))
+    assert (v.status, v.advisories) == (Status.PASS, ())
+    assert v.skipped_checks == {"KSSE016": (
+        f"whether federated:accounts.google.com is outside account {HOME} cannot be told from the key policy; check "
+        "these principals by hand")}
+
+
 def test_a_live_grant_to_another_account_is_ksse016_and_unlisted_grants_leave_it_not_run() -> None:
     grant = KeyGrant("g1", f"arn:aws:iam::{OTHER}:role/app", ("Decrypt",))
     _, v = judged(policy(), grants=(grant,))
@@ -268,6 +276,22 @@ def test_live_key_policy_and_grants_list_who_can_decrypt(aws: MotoAws) -> None:
          "pinned": False, "outside_account": False}]
     # one key, two streams: each call once
     assert [len(aws.behaviour.calls(c)) for c in ("kms:GetKeyRotationStatus", "kms:ListGrants")] == [1, 1]
+
+
+def test_a_live_grant_to_another_account_alone_is_ksse016(aws: MotoAws) -> None:
+    key = make_key(aws.url, policy="kinesis-service-principal")
+    grant = client(aws.url, "kms").create_grant(KeyId=key["KeyId"], GranteePrincipal=f"arn:aws:iam::{OTHER}:role/etl",
+                                                Operations=["Decrypt", "DescribeKey"])
+    make_stream(aws.url, "s", key["KeyId"])
+    found, _ = scan(aws.url, "us-east-1")
+    s = found[arn("s")]
+    assert verdict(s) == ("pass", "KSSE000", ["KSSE016"])
+    assert s["evidence"]["key"]["grants"] == [
+        {"grant_id": grant["GrantId"], "grantee": f"arn:aws:iam::{OTHER}:role/etl",
+         "operations": ["Decrypt", "DescribeKey"], "constraints": {}, "name": None}]
+    assert s["evidence"]["key"]["decrypt_principals"][-1] == {
+        "principal": f"arn:aws:iam::{OTHER}:role/etl", "via": f"grant {grant['GrantId']}", "conditions": [],
+        "pinned": False, "outside_account": True}
 
 
 def test_access_denied_on_rotation_and_grants_leaves_only_those_checks_not_run(aws: MotoAws,

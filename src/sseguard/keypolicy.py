@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sseguard.model import KeyGrant
+
 GENERATE_DATA_KEY = "kms:GenerateDataKey"
 DECRYPT = "kms:Decrypt"
 DATA_PLANE_ACTIONS = (GENERATE_DATA_KEY, DECRYPT)
@@ -230,8 +232,8 @@ def decrypt_access(policy: Mapping[str, Any]) -> tuple[DecryptAccess, ...]:
     return tuple(out)
 
 
-def grant_decrypt_access(grants: Iterable[Any]) -> tuple[DecryptAccess, ...]:
-    """The grantees of grants (``model.KeyGrant``) whose operations include Decrypt. A grant's constraints narrow
+def grant_decrypt_access(grants: Iterable[KeyGrant]) -> tuple[DecryptAccess, ...]:
+    """The grantees of grants whose operations include Decrypt. A grant's constraints narrow
     the encryption context; they never tie the grantee to an account, so they do not pin."""
     out = []
     for grant in grants:

@@ -148,9 +148,13 @@ def ksse016_decrypt_outside(ctx: KeyContext) -> bool:
     if any(a.outside and not a.pinned for a in access.principals):
         return True
     undecided = [a.principal for a in access.principals if a.outside is None and not a.pinned]
-    if undecided:
+    if undecided and access.home is None:
         ctx.skipped["KSSE016"] = ("the stream's account is not known, so whether " + ", ".join(undecided)
                                   + " is outside it cannot be told; scan the live stream (sseguard aws) or the state")
+    elif undecided:
+        # a federated or canonical-user principal, or an account known only at deploy, names no account to compare
+        ctx.skipped["KSSE016"] = (f"whether {', '.join(undecided)} is outside account {access.home} cannot be told "
+                                  "from the key policy; check these principals by hand")
     elif isinstance(access.grants_unread, Unknown):
         ctx.skipped["KSSE016"] = "the key's grants could not be listed: " + _skip_reason(access.grants_unread)
     return False
