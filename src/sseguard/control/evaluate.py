@@ -11,6 +11,7 @@ from typing import Any
 
 from sseguard import keypolicy
 from sseguard.control.codes import TABLE_ORDER
+from sseguard.control.decrypt_access import decrypt_access
 from sseguard.kms import is_aws_managed_alias, is_kms, is_none, parse_kms_arn
 from sseguard.model import (
     ROTATION_NOT_SAID,
@@ -158,59 +159,6 @@ def ksse016_decrypt_outside(ctx: KeyContext) -> bool:
     elif isinstance(access.grants_unread, Unknown):
         ctx.skipped["KSSE016"] = "the key's grants could not be listed: " + _skip_reason(access.grants_unread)
     return False
-
-
-@dataclass(frozen=True)
-class Decryptor:
-    """A principal that can decrypt with the key, and whether it is outside the stream's account (None: cannot
-    tell, the account it is measured against is not known)."""
-
-    principal: str
-    via: str
-    conditions: tuple[str, ...]
-    pinned: bool
-    outside: bool | None
-
-
-@dataclass(frozen=True)
-class DecryptAccessFacts:
-    """Who can decrypt with a key (policy and grants), measured against ``home`` (the stream's account); and, when
-    the grants were not read, why."""
-
-    home: str | None
-    principals: tuple[Decryptor, ...]
-    grants_unread: Unknown | OutOfReach | None
-
-
-def decrypt_access(stream: Stream, key: Key) -> DecryptAccessFacts | Unknown | OutOfReach:
-    """Every principal the key's policy and grants let call kms:Decrypt, each judged inside or outside the stream's
-    account; the policy's ``Unknown``/``OutOfReach`` when it is not known."""
-    policy = key.policy
-    if (why := unresolved(policy)) is not None:
-        return why
-    assert isinstance(policy, Mapping)
-    home = stream.account or key.account
-    found = list(keypolicy.decrypt_access(policy))
-    grants = key.grants
-    if isinstance(grants, tuple):
-        found.extend(keypolicy.grant_decrypt_access(grants))
-    principals = tuple(Decryptor(a.principal, a.via, a.conditions, a.pinned, _outside(a, home)) for a in found)
-    return DecryptAccessFacts(home, principals, unresolved(grants))
-
-
-def _outside(access: keypolicy.DecryptAccess, home: str | None) -> bool | None:
-    if access.is_service:
-        return False
-    if access.principal == keypolicy.EVERYONE:
-        return True
-    account = access.account
-    if account is None:
-        return None
-    if keypolicy.is_own_account_placeholder(account):
-        return False
-    if home is None or account.startswith("${"):
-        return None
-    return account != home
 
 
 _UNUSABLE = frozenset(
