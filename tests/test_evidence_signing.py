@@ -345,3 +345,17 @@ def test_explain_says_how_to_sign_and_verify() -> None:
     for command in ("sseguard evidence keygen -o DIR", "--kms-sign-key ARN", "--public-key DIR/sseguard-signing.pub",
                     "sseguard evidence verify --db HISTORY --public-key FILE"):
         assert command in done.stdout
+
+
+def test_aws_sign_ends_the_live_run_with_a_digest(aws: MotoAws, keys: tuple[Path, Path], tmp_path: Path) -> None:
+    from aws_server import clean_env, make_stream, run_cli
+
+    make_stream(aws.url, "plain")
+    db = tmp_path / "live.sqlite3"
+    done = run_cli(["aws", "--endpoint-url", aws.url, "--region", "us-east-1", "--db", str(db), "--sign",
+                    str(keys[0]), "--format", "json"], clean_env(tmp_path))
+    assert done.returncode == 1, done.stderr
+    with History.open(db) as h:
+        rows = list(h.rows())
+    assert [r.kind for r in rows] == ["run", "finding", "digest"]
+    assert verify_digests(rows, public_key_verifier(keys[1])).problems == []
