@@ -52,7 +52,7 @@ from sseguard.sources.tfjson_common import (
     literal_key,
     load_terraform_json,
     parse_arn,
-    rotation_facts,
+    rotation_of,
     text_or_none,
     walk_modules,
 )
@@ -299,6 +299,7 @@ class _PlanReader:
         else:
             policy = None  # no policy written: KMS gives the key its default policy
         enabled = after.get("is_enabled")
+        rotation, days = rotation_of(after, absent=self._rotation_absent(planned))
         region = self._region_of(planned) if planned.config is not None or parse_arn(after.get("arn")) else \
             OutOfReach(f"the plan has no configuration for {planned.address}")
         return KeyFacts(
@@ -309,7 +310,8 @@ class _PlanReader:
             enabled=enabled if isinstance(enabled, bool) else None,
             policy=policy,
             pending_deletion=deleted,
-            **rotation_facts(planned.address, after, absent=self._rotation_absent(planned)),
+            rotation=rotation,
+            rotation_period_days=days,
         )
 
     def _rotation_absent(self, planned: _Planned) -> bool | OutOfReach:

@@ -405,15 +405,15 @@ def key_from_facts(reference: str, facts: KeyFacts, via: AliasFacts | None = Non
     )
 
 
-def rotation_facts(address: str, values: dict[str, Any], *, absent: bool | OutOfReach) -> dict[str, Any]:
-    """``enable_key_rotation`` and ``rotation_period_in_days`` of a managed key's values, as KeyFacts fields;
-    ``absent`` is what a missing or null enable_key_rotation means in this input."""
+def rotation_of(values: dict[str, Any], *, absent: bool | OutOfReach) -> tuple[bool | OutOfReach, int | None]:
+    """``enable_key_rotation`` and ``rotation_period_in_days`` of a managed key's values; ``absent`` is what a
+    missing or null enable_key_rotation means in this input."""
     enabled = values.get("enable_key_rotation")
     period = values.get("rotation_period_in_days")
     rotation = enabled if isinstance(enabled, bool) else absent
     # the provider reports 0 when the period was never set
     days = period if isinstance(period, int) and not isinstance(period, bool) and period > 0 else None
-    return {"rotation": rotation, "rotation_period_days": days}
+    return rotation, days
 
 
 def _key_state(facts: KeyFacts) -> KeyState | OutOfReach:
