@@ -163,6 +163,14 @@ def test_ksse015_for_a_customer_key_whose_rotation_is_off_and_never_for_the_aws_
                      "KMS", "alias/aws/kinesis", region="eu-west-1")
     v = evaluate(managed)
     assert (v.status, v.code, v.advisories, dict(v.skipped_checks)) == (Status.PASS, "KSSE000", ("KSSE010",), {})
+    # live, DescribeKey says KeyManager AWS: neither rotation nor the policy are the account's to check
+    described = Key("alias/aws/kinesis", region="eu-west-1", manager=KeyManager.AWS, state=KeyState.ENABLED)
+    managed = Stream("aws_kinesis_stream.m", "aws_kinesis_stream", Location(SourceKind.AWS, "aws://1/eu-west-1"),
+                     "KMS", "alias/aws/kinesis", described, region="eu-west-1")
+    v = evaluate(managed)
+    assert (v.advisories, dict(v.skipped_checks)) == (("KSSE010",), {})
+    assert evidence(managed, v)["key"]["rotation"] == {
+        "not_known": "AWS rotates the AWS-managed key itself, on its own schedule"}
 
 
 def test_rotation_out_of_reach_is_a_named_check_not_run() -> None:

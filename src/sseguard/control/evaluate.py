@@ -368,7 +368,7 @@ def evidence(stream: Stream, verdict: Verdict) -> dict[str, Any]:
             "policy": _fact(key.policy),
             "policy_origin": key.policy_source,
             "declared_at": key.declared_at,
-            "rotation": _fact(key.rotation),
+            "rotation": _AWS_ROTATES if _is_aws_managed(stream) else _fact(key.rotation),
             "rotation_period_days": key.rotation_period_days,
             "grants": _grants(key.grants),
             "decrypt_principals": _decryptors(stream, key),
@@ -386,6 +386,10 @@ def evidence(stream: Stream, verdict: Verdict) -> dict[str, Any]:
     if stream.facts:
         out["source_facts"] = dict(stream.facts)
     return out
+
+
+# AWS rotates the keys it manages itself, on its own schedule: there is nothing to check (KSSE015 never applies).
+_AWS_ROTATES = {"not_known": "AWS rotates the AWS-managed key itself, on its own schedule"}
 
 
 def _grants(grants: tuple[KeyGrant, ...] | Unknown | OutOfReach) -> Any:
