@@ -5,7 +5,7 @@
 - Other aliases: ``ListAliases`` once per account and region, then the target key.
 - Each distinct key: ``DescribeKey`` once (manager, state, ARN); ``GetKeyPolicy`` (policy ``default``),
   ``GetKeyRotationStatus`` and ``ListGrants`` (every page) once, for customer keys only. A failure of one of the
-  last two leaves only its own check (KSSE015, KSSE016) unknown.
+  last two leaves only its own check (KSSE015, KSSE016) not run, naming the call: the stream keeps its verdict.
 - A key of another account is out of reach: only its region (from the ARN) is known.
 """
 

@@ -152,7 +152,7 @@ class KeyFinder:
             rotation_period_days=self._rotation_period(props),
         )
 
-    def _rotation(self, logical: str, props: Any, kind: str | None) -> bool | Unknown | OutOfReach:
+    def _rotation(self, logical: str, props: Any, kind: str | None) -> bool | OutOfReach:
         """EnableKeyRotation: absent or false is off (CloudFormation's default)."""
         if kind != "AWS::KMS::Key":
             return OutOfReach(f"{logical} is a {kind}, which rotates with its primary key: scan the primary key")
