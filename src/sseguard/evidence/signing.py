@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -237,17 +238,16 @@ def _mismatch(doc: SignatureDoc, against: str) -> str:
             f"cut or edited, or another key signed it (it names {by})")
 
 
-def _kms_call(name: str, key_arn: str, send: Any) -> dict[str, Any]:
+def _kms_call(name: str, key_arn: str, send: Callable[[], Any]) -> dict[str, Any]:
     """One KMS call; any failure is a ``SigningError`` naming the call, the error code and the IAM action."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
         answer = send()
     except ClientError as err:
         error = err.response.get("Error", {})
         code, text = error.get("Code", "?"), error.get("Message", "")
-        raise SigningError(f"{name} on {key_arn} failed: {code}: {text}".rstrip(": ")
-                           + (f"; grant {name} on the key to the caller" if "AccessDenied" in code else "")) from None
+        said = f": {text}" if text else ""
+        grant = f"; grant {name} on the key to the caller" if "AccessDenied" in code else ""
+        raise SigningError(f"{name} on {key_arn} failed: {code}{said}{grant}") from None
     except BotoCoreError as err:
         raise SigningError(f"{name} on {key_arn} failed: {err}") from None
     return dict(answer)
