@@ -359,3 +359,19 @@ def test_aws_sign_ends_the_live_run_with_a_digest(aws: MotoAws, keys: tuple[Path
         rows = list(h.rows())
     assert [r.kind for r in rows] == ["run", "finding", "digest"]
     assert verify_digests(rows, public_key_verifier(keys[1])).problems == []
+
+
+def test_kms_sign_refused_is_one_error_line_and_no_bundle(aws: MotoAws, db: Path, tmp_path: Path) -> None:
+    from aws_server import ACCOUNT, clean_env, iam_user, run_cli
+
+    arn = kms_signing_key(aws, "ECC_NIST_P256")
+    creds = iam_user(aws.url, "no-sign", [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+                                          {"Effect": "Deny", "Action": "kms:Sign", "Resource": "*"}])
+    out = tmp_path / "b.zip"
+    with aws.iam_enforced():
+        done = run_cli(["evidence", "bundle", "--db", str(db), "--from", START.isoformat(), "-o", str(out),
+                        "--kms-sign-key", arn, "--endpoint-url", aws.url], clean_env(tmp_path, creds))
+    assert done.returncode == 2 and not out.exists()
+    assert done.stderr == (f"sseguard: error: kms:Sign on {arn} failed: AccessDenied: User: arn:aws:iam::{ACCOUNT}:"
+                           "user/no-sign is not authorized to perform: kms:Sign; grant kms:Sign on the key to the "
+                           "caller\n")

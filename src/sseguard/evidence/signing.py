@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from sseguard.sources.aws.errors import error_code_and_message, is_access_denied
+
 ED25519 = "Ed25519"
 PRIVATE_KEY_FILE = "sseguard-signing.key"
 PUBLIC_KEY_FILE = "sseguard-signing.pub"
@@ -242,14 +244,12 @@ def _kms_call(name: str, key_arn: str, send: Callable[[], Any]) -> dict[str, Any
     """One KMS call; any failure is a ``SigningError`` naming the call, the error code and the IAM action."""
     try:
         answer = send()
-    except ClientError as err:
-        error = err.response.get("Error", {})
-        code, text = error.get("Code", "?"), error.get("Message", "")
+    except (ClientError, BotoCoreError) as err:
+        # the same reading of AWS's answer as a scan's (an emulator or proxy may answer in XML)
+        code, text = error_code_and_message(err)
         said = f": {text}" if text else ""
-        grant = f"; grant {name} on the key to the caller" if "AccessDenied" in code else ""
+        grant = f"; grant {name} on the key to the caller" if is_access_denied(code) else ""
         raise SigningError(f"{name} on {key_arn} failed: {code}{said}{grant}") from None
-    except BotoCoreError as err:
-        raise SigningError(f"{name} on {key_arn} failed: {err}") from None
     return dict(answer)
 
 
