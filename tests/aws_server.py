@@ -267,10 +267,13 @@ def make_stream(url: str, name: str, key: str | None = None, region: str = "us-e
 
 
 def make_key(url: str, region: str = "us-east-1", policy: str | None = None,
-             creds: Creds | None = None) -> dict[str, Any]:
-    """A customer key, with the policy of ``fixtures/aws/policies/POLICY.json`` when one is named."""
+             creds: Creds | None = None, rotation: bool = True) -> dict[str, Any]:
+    """A customer key, with the policy of ``fixtures/aws/policies/POLICY.json`` when one is named; its automatic
+    rotation on unless ``rotation`` is false (off, it gets advisory KSSE015)."""
     kms = client(url, "kms", region, creds)
     meta: dict[str, Any] = kms.create_key()["KeyMetadata"]
+    if rotation:
+        kms.enable_key_rotation(KeyId=meta["KeyId"])
     if policy is not None:
         kms.put_key_policy(KeyId=meta["KeyId"], PolicyName="default",
                            Policy=(POLICIES / f"{policy}.json").read_text(encoding="utf-8"))

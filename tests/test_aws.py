@@ -185,7 +185,8 @@ def test_key_of_another_account_is_out_of_reach(aws: MotoAws) -> None:
     found, report = scan(aws.url, "us-east-1")
     finding = found[arn("foreign")]
     assert verdict(finding) == ("pass", "KSSE000", [])
-    assert sorted(finding["evidence"]["key_checks_not_run"]) == ["KSSE012", "KSSE013", "KSSE014"]
+    assert sorted(finding["evidence"]["key_checks_not_run"]) == ["KSSE012", "KSSE013", "KSSE014", "KSSE015",
+                                                                 "KSSE016"]
     assert finding["evidence"]["key"]["region"] == "us-east-1"
     assert "kms" not in report["api_calls"]
 
@@ -272,7 +273,8 @@ def test_accounts_through_assume_role(aws: MotoAws) -> None:
     make_stream(aws.url, "not-scanned")  # the caller's own account is not scanned when roles are given
     found, report = scan(aws.url, "us-east-1", role_arns=(role_arn(first), role_arn(second)))
     assert sorted(found) == [arn("orders", account=first), arn("orders", account=second)]
-    assert verdict(found[arn("orders", account=first)]) == ("pass", "KSSE000", ["KSSE013"])
+    # the fixture policy delegates to the root of account 123456789012, outside this key's account: KSSE016
+    assert verdict(found[arn("orders", account=first)]) == ("pass", "KSSE000", ["KSSE013", "KSSE016"])
     assert found[arn("orders", account=first)]["resource"]["account"] == first
     assert verdict(found[arn("orders", account=second)]) == ("fail", "KSSE002", [])
     assert sorted(i["location"] for i in report["inputs"]) == [f"aws://{first}/us-east-1",
@@ -335,7 +337,7 @@ def test_access_denied_on_get_key_policy(aws: MotoAws, monkeypatch: pytest.Monke
         f"kms:GetKeyPolicy failed: AccessDenied: User: arn:aws:iam::{ACCOUNT}:user/no-policy is not authorized to "
         f"perform: kms:GetKeyPolicy; to resolve: grant kms:GetKeyPolicy on {key['Arn']}")
     assert guarded["evidence"]["key"]["state"] == "Enabled"
-    assert sorted(guarded["evidence"]["key_checks_not_run"]) == ["KSSE012", "KSSE013"]
+    assert sorted(guarded["evidence"]["key_checks_not_run"]) == ["KSSE012", "KSSE013", "KSSE016"]
     # The scan went on: the other stream is judged.
     assert verdict(found[arn("open")]) == ("fail", "KSSE002", [])
 

@@ -51,12 +51,12 @@ def test_json_report_validates_and_counts_calls(aws: MotoAws, tmp_path: Path) ->
     by_address = {f["resource"]["address"]: f for f in report["findings"]}
     assert (by_address[plain]["status"], by_address[plain]["code"]) == ("fail", "KSSE002")
     assert (by_address[managed]["status"], by_address[managed]["advisories"]) == ("pass", ["KSSE010"])
-    assert (by_address[customer]["status"], by_address[customer]["advisories"]) == ("pass", ["KSSE013"])
+    assert (by_address[customer]["status"], by_address[customer]["advisories"]) == ("pass", ["KSSE013", "KSSE015"])
     assert report["inputs"] == [{"kind": "aws", "location": f"aws://{ACCOUNT}/us-east-1"}]
-    assert report["api_calls"] == {"kinesis": 4, "kms": 2, "sts": 1}
+    assert report["api_calls"] == {"kinesis": 4, "kms": 4, "sts": 1}
     assert report["api_operations"] == {
         "kinesis:DescribeStreamSummary": 3, "kinesis:ListStreams": 1, "kms:DescribeKey": 1,
-        "kms:GetKeyPolicy": 1, "sts:GetCallerIdentity": 1,
+        "kms:GetKeyPolicy": 1, "kms:GetKeyRotationStatus": 1, "kms:ListGrants": 1, "sts:GetCallerIdentity": 1,
     }
 
 

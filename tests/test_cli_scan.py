@@ -137,7 +137,7 @@ def test_nothing_readable_exits_2(tmp_path: Path) -> None:
      "sseguard: error: cannot write /nonexistent/dir/report.json: No such file or directory\n"),
     (["explain", "KSSE999"], "sseguard: error: unknown reason code 'KSSE999'; known: " + ", ".join(
         ["KSSE000", "KSSE001", "KSSE002", "KSSE003", "KSSE004", "KSSE005", "KSSE010", "KSSE011", "KSSE012",
-         "KSSE013", "KSSE014", "KSSE020", "KSSE021", "KSSE022"]) + "\n"),
+         "KSSE013", "KSSE014", "KSSE015", "KSSE016", "KSSE020", "KSSE021", "KSSE022"]) + "\n"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(args: list[str], message: str) -> None:
     result = sseguard(*args)

@@ -63,6 +63,8 @@ def errors_of(rel: str | Path) -> tuple[list[InputError], list[tuple[str, int | 
 
 
 PASS: Verdict = ("pass", "KSSE000", [])
+# a key of the template that leaves EnableKeyRotation out (CloudFormation's default: off)
+PASS_ROTATION_OFF: Verdict = ("pass", "KSSE000", ["KSSE015"])
 UNKNOWN: Verdict = ("unknown", "KSSE020", [])
 
 
@@ -220,23 +222,26 @@ def test_condition_that_cannot_be_decided_keeps_the_stream_with_a_note() -> None
 FUNCTION_CASES: list[tuple[dict[str, str], dict[str, Verdict]]] = [
     ({}, {
         "SubStream": PASS, "SubListStream": PASS, "JoinStream": PASS, "SelectStream": PASS, "SplitStream": PASS,
-        "MapStream": UNKNOWN, "EnvMapStream": ("fail", "KSSE002", []), "GetAttStream": PASS,
-        "ImportStream": UNKNOWN, "GetAZsStream": UNKNOWN, "DeferredTypeStream": UNKNOWN,
+        "MapStream": UNKNOWN, "EnvMapStream": ("fail", "KSSE002", []),
+        "GetAttStream": PASS_ROTATION_OFF, "ImportStream": UNKNOWN, "GetAZsStream": UNKNOWN,
+        "DeferredTypeStream": UNKNOWN,
     }),
     ({"region": "us-east-1"}, {
         "SubStream": PASS, "SubListStream": ("fail", "KSSE011", []), "JoinStream": PASS, "SelectStream": PASS,
-        "SplitStream": PASS, "MapStream": PASS, "EnvMapStream": ("fail", "KSSE002", []), "GetAttStream": PASS,
-        "ImportStream": UNKNOWN, "GetAZsStream": UNKNOWN, "DeferredTypeStream": UNKNOWN,
+        "SplitStream": PASS, "MapStream": PASS, "EnvMapStream": ("fail", "KSSE002", []),
+        "GetAttStream": PASS_ROTATION_OFF, "ImportStream": UNKNOWN, "GetAZsStream": UNKNOWN,
+        "DeferredTypeStream": UNKNOWN,
     }),
     ({"region": "eu-west-1", "Env": "prod"}, {
         "SubStream": PASS, "SubListStream": PASS, "JoinStream": PASS, "SelectStream": PASS, "SplitStream": PASS,
-        "MapStream": ("fail", "KSSE011", []), "EnvMapStream": PASS, "GetAttStream": PASS,
+        "MapStream": ("fail", "KSSE011", []), "EnvMapStream": PASS, "GetAttStream": PASS_ROTATION_OFF,
         "ImportStream": UNKNOWN, "GetAZsStream": UNKNOWN, "DeferredTypeStream": UNKNOWN,
     }),
     ({"region": "ap-south-1"}, {
         "SubStream": PASS, "SubListStream": ("fail", "KSSE011", []), "JoinStream": PASS, "SelectStream": PASS,
-        "SplitStream": PASS, "MapStream": UNKNOWN, "EnvMapStream": ("fail", "KSSE002", []), "GetAttStream": PASS,
-        "ImportStream": UNKNOWN, "GetAZsStream": UNKNOWN, "DeferredTypeStream": UNKNOWN,
+        "SplitStream": PASS, "MapStream": UNKNOWN, "EnvMapStream": ("fail", "KSSE002", []),
+        "GetAttStream": PASS_ROTATION_OFF, "ImportStream": UNKNOWN, "GetAZsStream": UNKNOWN,
+        "DeferredTypeStream": UNKNOWN,
     }),
 ]
 
@@ -353,7 +358,7 @@ def test_cdk_customer_key_stream() -> None:
     finding = load(CDK)["CmkStream0E4B3F6D"]
     # CDK's key policy delegates to the account root (usable) and names no kinesis.amazonaws.com grant.
     assert (finding.status.value, finding.verdict.code, list(finding.verdict.advisories)) == (
-        "pass", "KSSE000", ["KSSE013"])
+        "pass", "KSSE000", ["KSSE013", "KSSE015"])
     key = finding.stream.key
     assert key is not None and key.declared_at == "CmkStreamKey8F5C2A41" and key.state is KeyState.ENABLED
     assert isinstance(key.policy, dict)
@@ -373,27 +378,27 @@ def test_cdk_out_found_in_a_folder_scan() -> None:
 
 KEY_CASES: list[tuple[str | None, dict[str, Verdict]]] = [
     (None, {
-        "GoodStream": PASS,
-        "DisabledKeyStream": ("fail", "KSSE014", ["KSSE013"]),
-        "DenyingKeyStream": ("fail", "KSSE012", ["KSSE013"]),
-        "JsonPolicyStream": ("pass", "KSSE000", ["KSSE013"]),
-        "UnreadablePolicyStream": PASS,
-        "DefaultPolicyStream": ("pass", "KSSE000", ["KSSE013"]),
-        "AliasNameStream": ("fail", "KSSE014", ["KSSE013"]),
-        "AliasRefStream": ("fail", "KSSE014", ["KSSE013"]),
+        "GoodStream": PASS_ROTATION_OFF,
+        "DisabledKeyStream": ("fail", "KSSE014", ["KSSE013", "KSSE015"]),
+        "DenyingKeyStream": ("fail", "KSSE012", ["KSSE013", "KSSE015"]),
+        "JsonPolicyStream": ("pass", "KSSE000", ["KSSE013", "KSSE015"]),
+        "UnreadablePolicyStream": PASS_ROTATION_OFF,
+        "DefaultPolicyStream": ("pass", "KSSE000", ["KSSE013", "KSSE015"]),
+        "AliasNameStream": ("fail", "KSSE014", ["KSSE013", "KSSE015"]),
+        "AliasRefStream": ("fail", "KSSE014", ["KSSE013", "KSSE015"]),
         "ForeignKeyArnStream": PASS,
         "AwsManagedStream": ("pass", "KSSE000", ["KSSE010"]),
         "AwsManagedArnStream": ("pass", "KSSE000", ["KSSE010"]),
     }),
     ("us-east-1", {
-        "GoodStream": PASS,
-        "DisabledKeyStream": ("fail", "KSSE014", ["KSSE013"]),
-        "DenyingKeyStream": ("fail", "KSSE012", ["KSSE013"]),
-        "JsonPolicyStream": ("pass", "KSSE000", ["KSSE013"]),
-        "UnreadablePolicyStream": PASS,
-        "DefaultPolicyStream": ("pass", "KSSE000", ["KSSE013"]),
-        "AliasNameStream": ("fail", "KSSE014", ["KSSE013"]),
-        "AliasRefStream": ("fail", "KSSE014", ["KSSE013"]),
+        "GoodStream": PASS_ROTATION_OFF,
+        "DisabledKeyStream": ("fail", "KSSE014", ["KSSE013", "KSSE015"]),
+        "DenyingKeyStream": ("fail", "KSSE012", ["KSSE013", "KSSE015"]),
+        "JsonPolicyStream": ("pass", "KSSE000", ["KSSE013", "KSSE015"]),
+        "UnreadablePolicyStream": PASS_ROTATION_OFF,
+        "DefaultPolicyStream": ("pass", "KSSE000", ["KSSE013", "KSSE015"]),
+        "AliasNameStream": ("fail", "KSSE014", ["KSSE013", "KSSE015"]),
+        "AliasRefStream": ("fail", "KSSE014", ["KSSE013", "KSSE015"]),
         "ForeignKeyArnStream": ("fail", "KSSE011", []),
         "AwsManagedStream": ("pass", "KSSE000", ["KSSE010"]),
         "AwsManagedArnStream": ("fail", "KSSE011", ["KSSE010"]),
@@ -434,13 +439,13 @@ def test_unreadable_key_policy_is_out_of_reach_and_named() -> None:
         "the policy of key UnreadablePolicyKey cannot be resolved: parameter PolicyAdmin has no default "
         "(pass --parameter PolicyAdmin=...)")
     given = load("keys/keys.yaml", options(PolicyAdmin="arn:aws:iam::111122223333:role/Admin"))
-    assert verdicts(given)["UnreadablePolicyStream"] == ("pass", "KSSE000", ["KSSE013"])
+    assert verdicts(given)["UnreadablePolicyStream"] == ("pass", "KSSE000", ["KSSE013", "KSSE015"])
 
 
 def test_strict_key_policy_turns_the_service_principal_advisory_into_a_fail() -> None:
     findings = load("keys/keys.yaml", options(strict=True))
-    assert verdicts(findings)["DefaultPolicyStream"] == ("fail", "KSSE013", [])
-    assert verdicts(findings)["GoodStream"] == PASS
+    assert verdicts(findings)["DefaultPolicyStream"] == ("fail", "KSSE013", ["KSSE015"])
+    assert verdicts(findings)["GoodStream"] == PASS_ROTATION_OFF
 
 
 def test_key_enabled_from_a_parameter_without_default_is_unknown(tmp_path: Path) -> None:
@@ -706,9 +711,9 @@ def test_cli_json_report_of_keys_with_region() -> None:
     assert report["inputs"] == [{"kind": "cloudformation", "location": "keys/keys.yaml"}]
     assert report["errors"] == []
     assert rows(report)[:3] == [
-        ("GoodStream", "pass", "KSSE000", [], 72),
-        ("DisabledKeyStream", "fail", "KSSE014", ["KSSE013"], 79),
-        ("DenyingKeyStream", "fail", "KSSE012", ["KSSE013"], 86),
+        ("GoodStream", "pass", "KSSE000", ["KSSE015"], 72),
+        ("DisabledKeyStream", "fail", "KSSE014", ["KSSE013", "KSSE015"], 79),
+        ("DenyingKeyStream", "fail", "KSSE012", ["KSSE013", "KSSE015"], 86),
     ]
     foreign = next(f for f in report["findings"] if f["resource"]["address"] == "ForeignKeyArnStream")
     assert foreign["resource"]["region"] == "us-east-1"
@@ -726,7 +731,7 @@ def test_cli_unknown_exits_0_unless_fail_on_unknown() -> None:
     code, report, _ = sseguard(CDK)
     assert code == 0
     assert rows(report) == [("DefaultStream1D3A8C62", "unknown", "KSSE020", [], 3),
-                            ("CmkStream0E4B3F6D", "pass", "KSSE000", ["KSSE013"], 67)]
+                            ("CmkStream0E4B3F6D", "pass", "KSSE000", ["KSSE013", "KSSE015"], 67)]
     code, _, _ = sseguard(CDK, "--fail-on", "unknown")
     assert code == 1
     code, report, _ = sseguard(CDK, "--region", "cn-north-1")

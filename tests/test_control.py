@@ -42,7 +42,7 @@ def customer_key(**changes: Any) -> Key:
     fields: dict[str, Any] = {
         "reference": KEY_ARN, "arn": KEY_ARN, "region": "eu-west-1", "account": ACCOUNT,
         "manager": KeyManager.CUSTOMER, "state": KeyState.ENABLED, "policy": GOOD_POLICY,
-        "declared_at": "aws_kms_key.k",
+        "declared_at": "aws_kms_key.k", "rotation": True,
     }
     fields.update(changes)
     return Key(**fields)
@@ -68,9 +68,9 @@ def test_pass_with_nothing_known_of_the_key_names_every_skipped_check() -> None:
     verdict = evaluate(stream(key_reference="alias/orders", key=None))
     assert (verdict.status, verdict.code, verdict.advisories) == (Status.PASS, "KSSE000", ())
     assert verdict.skipped_checks == {code: "nothing is known of the key beyond its reference"
-                                      for code in ("KSSE011", "KSSE012", "KSSE013", "KSSE014")}
-    assert verdict.message == ("encrypted with KMS key alias/orders; 4 key checks could not run: "
-                               "KSSE011, KSSE012, KSSE013, KSSE014")
+                                      for code in ("KSSE011", "KSSE012", "KSSE013", "KSSE014", "KSSE015", "KSSE016")}
+    assert verdict.message == ("encrypted with KMS key alias/orders; 6 key checks could not run: "
+                               "KSSE011, KSSE012, KSSE013, KSSE014, KSSE015, KSSE016")
 
 
 @pytest.mark.parametrize("encryption", ["KMS", "kms", "Kms", " KMS "])
@@ -256,7 +256,8 @@ def test_policy_checks_skipped_when_the_policy_is_out_of_reach() -> None:
     verdict = evaluate(stream(key=customer_key(policy=OutOfReach("the key is in another account"))))
     assert (verdict.status, verdict.code, verdict.advisories) == (Status.PASS, "KSSE000", ())
     assert verdict.skipped_checks == {"KSSE012": "the key is in another account",
-                                      "KSSE013": "the key is in another account"}
+                                      "KSSE013": "the key is in another account",
+                                      "KSSE016": "the key is in another account"}
 
 
 @pytest.mark.parametrize("state", [KeyState.DISABLED, KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION,
@@ -310,8 +311,9 @@ def test_advisories_are_listed_in_table_order() -> None:
 
 def test_the_table_order_is_the_rulebook_order() -> None:
     assert TABLE_ORDER == ("KSSE000", "KSSE001", "KSSE002", "KSSE003", "KSSE004", "KSSE005", "KSSE010", "KSSE011",
-                           "KSSE012", "KSSE013", "KSSE014", "KSSE020", "KSSE021", "KSSE022")
-    assert {c.kind for c in CODES.values() if c.code in ("KSSE010", "KSSE013", "KSSE022")} == {"advisory"}
+                           "KSSE012", "KSSE013", "KSSE014", "KSSE015", "KSSE016", "KSSE020", "KSSE021", "KSSE022")
+    assert {c.kind for c in CODES.values() if c.code in ("KSSE010", "KSSE013", "KSSE015", "KSSE016", "KSSE022")} == {
+        "advisory"}
 
 
 # --- KSSE020 / KSSE021: unknown, never a pass ----------------------------------------------------------------------
@@ -352,7 +354,8 @@ def test_an_unknown_key_fact_makes_the_stream_unknown_not_a_pass() -> None:
     assert (verdict.status, verdict.code) == (Status.UNKNOWN, "KSSE021")
     assert verdict.message == "GetKeyPolicy: AccessDeniedException; to resolve: grant kms:GetKeyPolicy"
     assert verdict.skipped_checks == {"KSSE012": "GetKeyPolicy: AccessDeniedException",
-                                      "KSSE013": "GetKeyPolicy: AccessDeniedException"}
+                                      "KSSE013": "GetKeyPolicy: AccessDeniedException",
+                                      "KSSE016": "GetKeyPolicy: AccessDeniedException"}
 
 
 def test_a_failing_key_check_wins_over_an_unknown_key_fact() -> None:
@@ -363,10 +366,10 @@ def test_a_failing_key_check_wins_over_an_unknown_key_fact() -> None:
 
 def test_out_of_reach_is_not_unknown() -> None:
     reach = OutOfReach("a key given by ARN is not declared in the scanned files")
-    key = customer_key(region=reach, manager=reach, state=reach, policy=reach)
+    key = customer_key(region=reach, manager=reach, state=reach, policy=reach, rotation=reach)
     verdict = evaluate(stream(key=key))
     assert (verdict.status, verdict.code) == (Status.PASS, "KSSE000")
-    assert sorted(verdict.skipped_checks) == ["KSSE011", "KSSE012", "KSSE013", "KSSE014"]
+    assert sorted(verdict.skipped_checks) == ["KSSE011", "KSSE012", "KSSE013", "KSSE014", "KSSE015", "KSSE016"]
 
 
 # --- KSSE022 --------------------------------------------------------------------------------------------------------

@@ -56,7 +56,8 @@ def test_key_arn_facts_and_what_is_out_of_reach() -> None:
         "arn:aws:kms:us-west-2:123456789012:key/31d8c96a-fc56-4cfc-9b0c-00627db1fb77", "us-west-2", "123456789012")
     reason = ("saved describe-stream output does not include the key's state or policy; scan live with "
               "sseguard aws")
-    assert evidence["key_checks_not_run"] == {"KSSE012": reason, "KSSE013": reason, "KSSE014": reason}
+    assert evidence["key_checks_not_run"] == {code: reason for code in ("KSSE012", "KSSE013", "KSSE014", "KSSE015",
+                                                                        "KSSE016")}
 
 
 def test_updating_stream_carries_the_advisory() -> None:

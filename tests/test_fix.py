@@ -434,11 +434,12 @@ def test_key_policy_gets_the_statement_where_it_is_written(tmp_path: Path) -> No
     json.loads((root / "stack.json").read_text())
     after = scan(root, args=["--region", "eu-west-1"])
     assert [(f["resource"]["address"], f["status"], f["code"], f["advisories"]) for f in after.findings] == [
-        ("aws_kinesis_stream.encoded", "pass", "KSSE000", []),
-        ("aws_kinesis_stream.heredoc", "pass", "KSSE000", []),
-        ("aws_kinesis_stream.document", "pass", "KSSE000", []),
-        ("Stream", "pass", "KSSE000", []),
-        ("Stream", "pass", "KSSE000", []),
+        # KSSE013 is gone; the keys still leave rotation off (KSSE015), which no fix of the stream changes
+        ("aws_kinesis_stream.encoded", "pass", "KSSE000", ["KSSE015"]),
+        ("aws_kinesis_stream.heredoc", "pass", "KSSE000", ["KSSE015"]),
+        ("aws_kinesis_stream.document", "pass", "KSSE000", ["KSSE015"]),
+        ("Stream", "pass", "KSSE000", ["KSSE015"]),
+        ("Stream", "pass", "KSSE000", ["KSSE015"]),
     ]
     if TERRAFORM is not None:
         env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull}

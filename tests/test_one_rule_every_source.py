@@ -34,6 +34,11 @@ DENYING_POLICY = {"Version": "2012-10-17", "Statement": [
     {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
      "Action": ["kms:Encrypt", "kms:DescribeKey"], "Resource": "*"}]}
 
+# GOOD_POLICY, and everyone (*) may decrypt with no condition pinning an account (KSSE016).
+OPEN_POLICY = {"Version": "2012-10-17", "Statement": [
+    *GOOD_POLICY["Statement"],
+    {"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}]}
+
 TF_PROVIDER = f'provider "aws" {{\n  region = "{REGION}"\n}}\n\n'
 
 
@@ -45,9 +50,12 @@ def tf_stream(attrs: str) -> str:
     return tf(f'resource "aws_kinesis_stream" "s" {{\n  name = "s"\n{attrs}}}\n')
 
 
-def tf_key_stream(key_attrs: str) -> str:
+def tf_key_stream(key_attrs: str, rotation: bool = True) -> str:
+    """A stream encrypted with key ``k`` of the same file; the key rotates unless ``rotation`` is false, so that
+    each row shows only its own code."""
+    rotating = "  enable_key_rotation = true\n" if rotation else ""
     return tf_stream('  encryption_type = "KMS"\n  kms_key_id      = aws_kms_key.k.arn\n') + (
-        f'\nresource "aws_kms_key" "k" {{\n  description = "k"\n{key_attrs}}}\n')
+        f'\nresource "aws_kms_key" "k" {{\n  description = "k"\n{rotating}{key_attrs}}}\n')
 
 
 def cfn(properties: str, extra: str = "", parameters: str = "") -> str:
@@ -60,8 +68,8 @@ def cfn_encryption(kind: str, key: str | None = None) -> str:
             + (f"        KeyId: {key}\n" if key is not None else ""))
 
 
-def cfn_key_stream(key_properties: str) -> str:
-    properties = key_properties or "      Description: k\n"
+def cfn_key_stream(key_properties: str, rotation: bool = True) -> str:
+    properties = ("      EnableKeyRotation: true\n" if rotation else "") + (key_properties or "      Description: k\n")
     key = f"  Key:\n    Type: AWS::KMS::Key\n    Properties:\n{properties}"
     return cfn(cfn_encryption("KMS", "!GetAtt Key.Arn"), key)
 
@@ -92,7 +100,8 @@ def plan(after: dict[str, Any], written: dict[str, Any], *, unknown: dict[str, A
     }, indent=1)
 
 
-def plan_key_stream(key: dict[str, Any], key_written: dict[str, Any]) -> str:
+def plan_key_stream(key: dict[str, Any], key_written: dict[str, Any], rotation: bool = True) -> str:
+    key = {"enable_key_rotation": rotation, **key}
     return plan({"encryption_type": "KMS"}, {"encryption_type": {"constant_value": "KMS"},
                                             "kms_key_id": {"references": ["aws_kms_key.k.arn", "aws_kms_key.k"]}},
                 unknown={"kms_key_id": True}, key=key, key_written=key_written)
@@ -109,8 +118,8 @@ def state(stream: dict[str, Any], key: dict[str, Any] | None = None) -> str:
                        "values": {"root_module": {"resources": resources}}}, indent=1)
 
 
-def state_key_stream(key: dict[str, Any]) -> str:
-    return state({"encryption_type": "KMS", "kms_key_id": KEY_ARN}, key)
+def state_key_stream(key: dict[str, Any], rotation: bool = True) -> str:
+    return state({"encryption_type": "KMS", "kms_key_id": KEY_ARN}, {"enable_key_rotation": rotation, **key})
 
 
 def describe(**fields: Any) -> str:
@@ -196,6 +205,21 @@ TABLE: dict[str, tuple[tuple[str, str, list[str]], dict[str, str]]] = {
                                 {"policy": {"constant_value": json.dumps(GOOD_POLICY)},
                                  "is_enabled": {"constant_value": False}}),
         "state": state_key_stream({"policy": json.dumps(GOOD_POLICY), "is_enabled": False}),
+    }),
+    "KSSE015": (("pass", "KSSE000", ["KSSE015"]), {
+        # rotation absent is off: the provider's (and CloudFormation's) default
+        "terraform": tf_key_stream(f"  policy = {json.dumps(json.dumps(GOOD_POLICY))}\n", rotation=False),
+        "cloudformation": cfn_key_stream(f"      KeyPolicy: {json.dumps(GOOD_POLICY)}\n", rotation=False),
+        "plan": plan_key_stream({"policy": json.dumps(GOOD_POLICY), "is_enabled": True},
+                                {"policy": {"constant_value": json.dumps(GOOD_POLICY)}}, rotation=False),
+        "state": state_key_stream({"policy": json.dumps(GOOD_POLICY), "is_enabled": True}, rotation=False),
+    }),
+    "KSSE016": (("pass", "KSSE000", ["KSSE016"]), {
+        "terraform": tf_key_stream(f"  policy = {json.dumps(json.dumps(OPEN_POLICY))}\n"),
+        "cloudformation": cfn_key_stream(f"      KeyPolicy: {json.dumps(OPEN_POLICY)}\n"),
+        "plan": plan_key_stream({"policy": json.dumps(OPEN_POLICY), "is_enabled": True},
+                                {"policy": {"constant_value": json.dumps(OPEN_POLICY)}}),
+        "state": state_key_stream({"policy": json.dumps(OPEN_POLICY), "is_enabled": True}),
     }),
     "KSSE020": (("unknown", "KSSE020", []), {
         "terraform": tf_stream('  encryption_type = var.enc\n  kms_key_id      = "alias/aws/kinesis"\n')

@@ -22,27 +22,27 @@ HAND = FIXTURES / "hand"
 
 # address -> (status, code, advisories, actions) for every stream of the real plan
 REAL_EXPECTED = {
-    "aws_kinesis_stream.by_data": ("pass", "KSSE000", ["KSSE013"], ["no-op"]),
+    "aws_kinesis_stream.by_data": ("pass", "KSSE000", ["KSSE013", "KSSE015"], ["no-op"]),
     "aws_kinesis_stream.cbd": ("pass", "KSSE000", ["KSSE010"], ["create", "delete"]),
-    "aws_kinesis_stream.cross_region": ("fail", "KSSE011", ["KSSE013"], ["create"]),
+    "aws_kinesis_stream.cross_region": ("fail", "KSSE011", ["KSSE013", "KSSE015"], ["create"]),
     "aws_kinesis_stream.explicit_none": ("fail", "KSSE002", [], ["create"]),
-    "aws_kinesis_stream.good_cmk": ("pass", "KSSE000", [], ["create"]),
+    "aws_kinesis_stream.good_cmk": ("pass", "KSSE000", ["KSSE015"], ["create"]),
     "aws_kinesis_stream.imported": ("fail", "KSSE005", [], ["no-op"]),
-    "aws_kinesis_stream.keep": ("pass", "KSSE000", ["KSSE013"], ["no-op"]),
+    "aws_kinesis_stream.keep": ("pass", "KSSE000", ["KSSE013", "KSSE015"], ["no-op"]),
     "aws_kinesis_stream.kms_no_key": ("fail", "KSSE003", [], ["create"]),
     "aws_kinesis_stream.omitted": ("fail", "KSSE001", [], ["create"]),
-    "aws_kinesis_stream.on_deny": ("fail", "KSSE012", ["KSSE013"], ["create"]),
-    "aws_kinesis_stream.on_disabled": ("fail", "KSSE014", ["KSSE013"], ["create"]),
-    "aws_kinesis_stream.on_off": ("fail", "KSSE014", ["KSSE013"], ["no-op"]),
+    "aws_kinesis_stream.on_deny": ("fail", "KSSE012", ["KSSE013", "KSSE015"], ["create"]),
+    "aws_kinesis_stream.on_disabled": ("fail", "KSSE014", ["KSSE013", "KSSE015"], ["create"]),
+    "aws_kinesis_stream.on_off": ("fail", "KSSE014", ["KSSE013", "KSSE015"], ["no-op"]),
     "aws_kinesis_stream.opaque_key": ("unknown", "KSSE020", [], ["create"]),
     "aws_kinesis_stream.plain": ("pass", "KSSE000", ["KSSE010"], ["update"]),
-    "aws_kinesis_stream.renamed": ("pass", "KSSE000", ["KSSE013"], ["delete", "create"]),
-    "aws_kinesis_stream.via_alias": ("pass", "KSSE000", [], ["create"]),
-    "aws_kinesis_stream.west": ("pass", "KSSE000", ["KSSE013"], ["no-op"]),
-    "aws_kinesis_stream.west_new": ("pass", "KSSE000", ["KSSE013"], ["create"]),
-    'module.fleet["x"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013"], ["no-op"]),
-    'module.fleet["y"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013"], ["no-op"]),
-    'module.fleet["z"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013"], ["create"]),
+    "aws_kinesis_stream.renamed": ("pass", "KSSE000", ["KSSE013", "KSSE015"], ["delete", "create"]),
+    "aws_kinesis_stream.via_alias": ("pass", "KSSE000", ["KSSE015"], ["create"]),
+    "aws_kinesis_stream.west": ("pass", "KSSE000", ["KSSE013", "KSSE015"], ["no-op"]),
+    "aws_kinesis_stream.west_new": ("pass", "KSSE000", ["KSSE013", "KSSE015"], ["create"]),
+    'module.fleet["x"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013", "KSSE015"], ["no-op"]),
+    'module.fleet["y"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013", "KSSE015"], ["no-op"]),
+    'module.fleet["z"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013", "KSSE015"], ["create"]),
 }
 
 
@@ -149,7 +149,7 @@ def creates() -> dict[str, Any]:
 def test_count_index_reference_picks_the_streams_own_key(creates: dict[str, Any]) -> None:
     by = creates["by_address"]
     first, second = by["aws_kinesis_stream.indexed[0]"], by["aws_kinesis_stream.indexed[1]"]
-    assert (first["status"], first["code"], first["advisories"]) == ("pass", "KSSE000", ["KSSE013"])
+    assert (first["status"], first["code"], first["advisories"]) == ("pass", "KSSE000", ["KSSE013", "KSSE015"])
     assert (second["status"], second["code"]) == ("fail", "KSSE014")
     assert second["evidence"]["key_reference"] == "aws_kms_key.k[1]"
     assert second["evidence"]["key"]["declared_at"] == "aws_kms_key.k[1]"
@@ -167,7 +167,7 @@ def test_reference_to_one_of_several_key_instances_is_a_given_key(creates: dict[
     finding = creates["by_address"]["aws_kinesis_stream.ambiguous"]
     assert (finding["status"], finding["code"], finding["advisories"]) == ("pass", "KSSE000", [])
     skipped = finding["evidence"]["key_checks_not_run"]
-    assert sorted(skipped) == ["KSSE011", "KSSE012", "KSSE013", "KSSE014"]
+    assert sorted(skipped) == ["KSSE011", "KSSE012", "KSSE013", "KSSE014", "KSSE015", "KSSE016"]
     assert skipped["KSSE014"] == "aws_kms_key.k has 2 instances and the configuration does not say which one"
 
 

@@ -132,13 +132,14 @@ def test_key_checks_that_could_not_run_are_stated_once_with_their_reasons() -> N
         "  PASS       KSSE000 aws_kinesis_stream.orders:26",
         "             encrypted with KMS key alias/orders",
         "             not checked (KSSE011): the alias is not declared in the scanned files",
-        "             not checked (KSSE012, KSSE013): the key's policy is not known",
-        "             not checked (KSSE014): the key's state is not known",
+        "             not checked (KSSE012, KSSE013, KSSE016): the key's policy is not known",
+        "             not checked (KSSE014, KSSE015): the key's state is not known",
     ]
     assert "could not run" not in text
     # Other formats keep the message whole: it is the one place they state the checks.
     finding = rc.by_address(rc.report(), "aws_kinesis_stream.orders")
-    assert finding.verdict.message.endswith("; 4 key checks could not run: KSSE011, KSSE012, KSSE013, KSSE014")
+    assert finding.verdict.message.endswith(
+        "; 6 key checks could not run: KSSE011, KSSE012, KSSE013, KSSE014, KSSE015, KSSE016")
 
 
 # --- counts that read right for 1 --------------------------------------------------------------------------------

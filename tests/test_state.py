@@ -20,16 +20,16 @@ HAND = FIXTURES / "hand" / "hand.tfstate"
 
 # address -> (status, code, advisories, line in the raw state)
 REAL_EXPECTED = {
-    "aws_kinesis_stream.by_data": ("pass", "KSSE000", ["KSSE013"], 45),
+    "aws_kinesis_stream.by_data": ("pass", "KSSE000", ["KSSE013", "KSSE015"], 45),
     "aws_kinesis_stream.cbd": ("pass", "KSSE000", ["KSSE010"], 82),
     "aws_kinesis_stream.gone": ("fail", "KSSE002", [], 115),
-    "aws_kinesis_stream.keep": ("pass", "KSSE000", ["KSSE013"], 147),
-    "aws_kinesis_stream.on_off": ("fail", "KSSE014", ["KSSE013"], 182),
+    "aws_kinesis_stream.keep": ("pass", "KSSE000", ["KSSE013", "KSSE015"], 147),
+    "aws_kinesis_stream.on_off": ("fail", "KSSE014", ["KSSE013", "KSSE015"], 182),
     "aws_kinesis_stream.plain": ("fail", "KSSE002", [], 217),
-    "aws_kinesis_stream.renamed": ("pass", "KSSE000", ["KSSE013"], 249),
-    "aws_kinesis_stream.west": ("pass", "KSSE000", ["KSSE013"], 285),
-    'module.fleet["x"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013"], 451),
-    'module.fleet["y"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013"], 522),
+    "aws_kinesis_stream.renamed": ("pass", "KSSE000", ["KSSE013", "KSSE015"], 249),
+    "aws_kinesis_stream.west": ("pass", "KSSE000", ["KSSE013", "KSSE015"], 285),
+    'module.fleet["x"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013", "KSSE015"], 451),
+    'module.fleet["y"].aws_kinesis_stream.s[0]': ("pass", "KSSE000", ["KSSE013", "KSSE015"], 522),
 }
 
 

@@ -35,7 +35,7 @@ def test_set_arithmetic_in_for_each(run: ScanRun) -> None:
 
 def test_a_key_reference_through_format_is_still_followed(run: ScanRun) -> None:
     assert run.verdict("aws_kinesis_stream.computed_through_function") == (
-        "fail", "KSSE014", ["KSSE013"], "main.tf", 26)
+        "fail", "KSSE014", ["KSSE013", "KSSE015"], "main.tf", 26)
     ev = run.evidence("aws_kinesis_stream.computed_through_function")
     assert ev["key_reference"] == "format(...)"
     assert ev["key"]["declared_at"] == "aws_kms_key.k"

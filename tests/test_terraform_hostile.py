@@ -134,7 +134,7 @@ def test_a_file_scanned_alone_keeps_references_to_its_siblings_and_says_so(tmp_p
     assert alone.verdict("aws_kinesis_stream.orders") == ("pass", "KSSE000", [], "main.tf", 1)
     whole = scan(tmp_path)
     # the key has KMS's default policy: no grant to kinesis.amazonaws.com (KSSE013), disabled (KSSE014)
-    assert whole.verdict("aws_kinesis_stream.orders") == ("fail", "KSSE014", ["KSSE013"], "main.tf", 1)
+    assert whole.verdict("aws_kinesis_stream.orders") == ("fail", "KSSE014", ["KSSE013", "KSSE015"], "main.tf", 1)
 
 
 # --- invalid Terraform never drops a stream ----------------------------------------------------------------------
@@ -300,7 +300,7 @@ def test_files_outside_the_repository_are_not_read(tmp_path: Path, call: str) ->
   policy = {call}
 }}
 ''' + KEY_USER})
-    assert run.verdict("aws_kinesis_stream.orders") == ("unknown", "KSSE020", [], "main.tf", 4)
+    assert run.verdict("aws_kinesis_stream.orders") == ("unknown", "KSSE020", ["KSSE015"], "main.tf", 4)
     message = run.finding("aws_kinesis_stream.orders")["message"]
     assert "not read: outside the scanned tree" in message
     assert "root:x" not in str(run.report) and "secret" not in str(run.report)
@@ -313,7 +313,7 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
 ''' + KEY_USER})
     os.mkfifo(tmp_path / "policy.json")  # opening it for reading would wait for a writer forever
     run = scan(tmp_path)
-    assert run.verdict("aws_kinesis_stream.orders") == ("unknown", "KSSE020", [], "main.tf", 4)
+    assert run.verdict("aws_kinesis_stream.orders") == ("unknown", "KSSE020", ["KSSE015"], "main.tf", 4)
     assert "not read: not a regular file (a FIFO)" in run.finding("aws_kinesis_stream.orders")["message"]
 
 
@@ -460,12 +460,13 @@ resource "aws_kinesis_stream" "either" {
         "encrypted with a KMS key whichever way it goes (kms_key_id = var.use_shared_key ? "
         "data.aws_kms_key.shared.arn : \"alias/aws/kinesis\": the condition 'var.use_shared_key' cannot be decided: "
         "var.use_shared_key has no value in this root module): when var.use_shared_key is true: encrypted with KMS "
-        "key data.aws_kms_key.shared.arn; 4 key checks could not run")
+        "key data.aws_kms_key.shared.arn; 6 key checks could not run")
     branches = finding["evidence"]["branches"]
     assert [(b["when"], b["status"], b["code"], b["key_reference"]) for b in branches] == [
         ("var.use_shared_key is true", "pass", "KSSE000", "data.aws_kms_key.shared.arn"),
         ("var.use_shared_key is false", "pass", "KSSE000", "alias/aws/kinesis")]
-    assert sorted(finding["evidence"]["key_checks_not_run"]) == ["KSSE011", "KSSE012", "KSSE013", "KSSE014"]
+    assert sorted(finding["evidence"]["key_checks_not_run"]) == ["KSSE011", "KSSE012", "KSSE013", "KSSE014",
+                                                                 "KSSE015", "KSSE016"]
 
 
 def test_an_arn_compared_with_null_is_decided(tmp_path: Path) -> None:
@@ -493,7 +494,8 @@ resource "aws_kinesis_stream" "s" {
   kms_key_id      = var.kms_key_arn
 }
 '''})
-    assert run.verdict("module.stream.aws_kinesis_stream.s") == ("pass", "KSSE000", ["KSSE013"], "stream/main.tf", 6)
+    assert run.verdict("module.stream.aws_kinesis_stream.s") == (
+        "pass", "KSSE000", ["KSSE013", "KSSE015"], "stream/main.tf", 6)
 
 
 def test_the_aws_managed_alias_with_unknown_region_and_account_is_recognised(tmp_path: Path) -> None:

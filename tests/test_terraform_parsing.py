@@ -37,7 +37,7 @@ def test_heredoc_policy_with_a_brace_at_column_0() -> None:
     # fall back to the full parse and read the whole policy (whose Deny of kms:Decrypt fails KSSE012)
     run = scan(PARSING / "heredoc_col0")
     assert run.addresses() == ["aws_kinesis_stream.orders"]
-    assert run.verdict("aws_kinesis_stream.orders") == ("fail", "KSSE012", ["KSSE013"], "main.tf", 30)
+    assert run.verdict("aws_kinesis_stream.orders") == ("fail", "KSSE012", ["KSSE013", "KSSE015"], "main.tf", 30)
     ev = run.evidence("aws_kinesis_stream.orders")
     assert ev["key"]["policy_origin"] == "aws_kms_key.orders.policy"
     assert [s["Sid"] for s in ev["key"]["policy"]["Statement"]] == ["Root", "NoDecryptAnywhere"]
@@ -75,7 +75,7 @@ def test_a_whole_configuration_in_tf_json() -> None:
     assert run.verdict('aws_kinesis_stream.each["b"]') == ("fail", "KSSE002", [], "main.tf.json", 34)
     for index in (0, 1):
         address = f"aws_kinesis_stream.counted[{index}]"
-        assert run.verdict(address) == ("fail", "KSSE011", ["KSSE013"], "main.tf.json", 40)
+        assert run.verdict(address) == ("fail", "KSSE011", ["KSSE013", "KSSE015"], "main.tf.json", 40)
         assert run.evidence(address)["also_failing"] == ["KSSE012", "KSSE014"]
         assert run.finding(address)["resource"]["region"] == "us-west-2"
     assert run.verdict("module.m.aws_kinesis_stream.imp_mod") == ("fail", "KSSE002", [], "mod/main.tf.json", 1)
@@ -86,6 +86,7 @@ def test_a_whole_configuration_in_tf_json() -> None:
 
 def test_quotes_inside_an_interpolation_in_tf_json() -> None:
     run = scan(TF / "json_quotes")
-    assert run.verdict("aws_kinesis_stream.quoted_in_interpolation") == ("pass", "KSSE000", [], "main.tf.json", 12)
+    assert run.verdict("aws_kinesis_stream.quoted_in_interpolation") == (
+        "pass", "KSSE000", ["KSSE015"], "main.tf.json", 12)
     assert run.evidence("aws_kinesis_stream.quoted_in_interpolation")["key"]["policy"]["Statement"][0]["Effect"] == (
         "Allow")

@@ -22,14 +22,14 @@ def region(run: ScanRun, address: str) -> str | None:
 
 def test_key_and_stream_in_the_default_provider_region(run: ScanRun) -> None:
     # the key has no policy: the default one delegates to the account but names no Kinesis principal
-    assert run.verdict("aws_kinesis_stream.same_region") == ("pass", "KSSE000", ["KSSE013"], "main.tf", 33)
+    assert run.verdict("aws_kinesis_stream.same_region") == ("pass", "KSSE000", ["KSSE013", "KSSE015"], "main.tf", 33)
     assert region(run, "aws_kinesis_stream.same_region") == "eu-west-1"
     assert run.evidence("aws_kinesis_stream.same_region")["key"]["region"] == "eu-west-1"
 
 
 def test_a_stream_on_an_aliased_provider_with_a_key_of_the_default_one(run: ScanRun) -> None:
     address = "aws_kinesis_stream.alias_provider_mismatch"
-    assert run.verdict(address) == ("fail", "KSSE011", ["KSSE013"], "main.tf", 39)
+    assert run.verdict(address) == ("fail", "KSSE011", ["KSSE013", "KSSE015"], "main.tf", 39)
     assert region(run, address) == "us-west-2"
     assert run.finding(address)["message"] == (
         "key aws_kms_key.eu.arn is in region eu-west-1, the stream is in us-west-2")
@@ -37,7 +37,8 @@ def test_a_stream_on_an_aliased_provider_with_a_key_of_the_default_one(run: Scan
 
 
 def test_stream_and_key_on_the_same_aliased_provider(run: ScanRun) -> None:
-    assert run.verdict("aws_kinesis_stream.key_on_alias_provider") == ("pass", "KSSE000", ["KSSE013"], "main.tf", 46)
+    assert run.verdict("aws_kinesis_stream.key_on_alias_provider") == (
+        "pass", "KSSE000", ["KSSE013", "KSSE015"], "main.tf", 46)
     assert run.evidence("aws_kinesis_stream.key_on_alias_provider")["key"]["region"] == "us-west-2"
 
 
@@ -48,7 +49,7 @@ def test_a_key_arn_of_another_region(run: ScanRun) -> None:
     assert run.verdict("aws_kinesis_stream.arn_same_region") == ("pass", "KSSE000", [], "main.tf", 59)
     # a key given by ARN is not declared here: its state and policy are not known, and the evidence says so
     not_run = run.evidence("aws_kinesis_stream.arn_same_region")["key_checks_not_run"]
-    assert sorted(not_run) == ["KSSE012", "KSSE013", "KSSE014"]
+    assert sorted(not_run) == ["KSSE012", "KSSE013", "KSSE014", "KSSE015", "KSSE016"]
     assert not_run["KSSE014"].startswith("a key given by ARN is not declared in the scanned files")
 
 
@@ -98,10 +99,10 @@ def test_a_resource_level_region_overrides_the_provider() -> None:
     run = scan(TF / "resource_region")
     for key in ("eu-west-1", "us-east-1"):
         address = f'aws_kinesis_stream.per_region["{key}"]'
-        assert run.verdict(address) == ("pass", "KSSE000", ["KSSE013"], "main.tf", 21)
+        assert run.verdict(address) == ("pass", "KSSE000", ["KSSE013", "KSSE015"], "main.tf", 21)
         assert region(run, address) == key
         assert run.evidence(address)["key"]["region"] == key
-    assert run.verdict("aws_kinesis_stream.crossed") == ("fail", "KSSE011", ["KSSE013"], "main.tf", 29)
+    assert run.verdict("aws_kinesis_stream.crossed") == ("fail", "KSSE011", ["KSSE013", "KSSE015"], "main.tf", 29)
     assert run.finding("aws_kinesis_stream.crossed")["message"] == (
         'key aws_kms_key.per_region["eu-west-1"].arn is in region eu-west-1, the stream is in us-east-1')
     assert run.verdict("aws_kinesis_stream.arn_in_resource_region") == ("pass", "KSSE000", [], "main.tf", 36)

@@ -1,4 +1,5 @@
-"""KMS key-policy analysis for KSSE012 and KSSE013. Pure: a parsed policy document in, an analysis out, no I/O.
+"""KMS key-policy analysis for KSSE012, KSSE013 and KSSE016. Pure: a parsed policy document in, an analysis out,
+no I/O.
 
 Two questions are asked of a key policy, for the two data-plane actions Kinesis server-side encryption needs
 (``kms:GenerateDataKey`` for producers, ``kms:Decrypt`` for consumers):
@@ -19,6 +20,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from sseguard.model import KeyGrant
 
 GENERATE_DATA_KEY = "kms:GenerateDataKey"
 DECRYPT = "kms:Decrypt"
@@ -66,6 +69,7 @@ class _Statement:
     principals: _Principals
     actions: frozenset[str]  # which of DATA_PLANE_ACTIONS the statement covers
     conditional: bool
+    condition: Mapping[str, Any] | None = None
 
 
 class _Malformed(Exception):
@@ -87,6 +91,10 @@ def parse_policy(text: str) -> dict[str, Any]:
     return value
 
 
+# How the default key policy names the key's own account when it is not known.
+KEY_ACCOUNT = "ACCOUNT"
+
+
 def default_key_policy(account: str | None) -> dict[str, Any]:
     """The policy KMS gives a key created without one: the account root is allowed ``kms:*`` (IAM delegation).
 
@@ -99,7 +107,7 @@ def default_key_policy(account: str | None) -> dict[str, Any]:
             {
                 "Sid": "Enable IAM User Permissions",
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account or 'ACCOUNT'}:root"},
+                "Principal": {"AWS": f"arn:aws:iam::{account or KEY_ACCOUNT}:root"},
                 "Action": "kms:*",
                 "Resource": "*",
             }
@@ -152,6 +160,122 @@ def analyze(policy: Mapping[str, Any]) -> PolicyAnalysis:
                    else "no Allow statement covering it includes that principal")
             notes.append(f"{KINESIS_SERVICE} is not allowed {action}: {why}")
     return PolicyAnalysis(data_plane, service, tuple(notes))
+
+
+# Condition keys that tie a caller to an account, an organization or a service acting for the key's account: with
+# one of them an Allow of kms:Decrypt to someone outside (or to *) does not open the key to the world (KSSE016).
+PINNING_CONDITION_KEYS = ("kms:CallerAccount", "aws:PrincipalAccount", "aws:PrincipalOrgID", "kms:ViaService")
+_PINNING = frozenset(k.lower() for k in PINNING_CONDITION_KEYS)
+EVERYONE = "*"
+# arn:PARTITION:SERVICE:REGION:ACCOUNT:..., the account maybe a placeholder holding colons (${AWS::AccountId})
+_PRINCIPAL_ARN = re.compile(r"^arn:[^:]+:[^:]+:[^:]*:(\$\{[^}]*\}|[^:]*):")
+_PLACEHOLDER_ACCOUNT = re.compile(r"^\$\{[^}]*\}$")
+# Placeholders that stand for the account the stack or configuration is deployed in: that is the key's own account.
+_OWN_ACCOUNT_PLACEHOLDER = re.compile(r"AWS::AccountId|caller_identity|account_id", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DecryptAccess:
+    """One way a principal can call kms:Decrypt: who (``*`` for everyone), through which policy statement or grant,
+    and the conditions that limit it. ``pinned``: a condition ties callers to an account, organization or service."""
+
+    principal: str
+    via: str
+    conditions: tuple[str, ...] = ()
+    pinned: bool = False
+
+    @property
+    def account(self) -> str | None:
+        """The account an ARN principal belongs to (a placeholder such as ``${AWS::AccountId}`` kept as written);
+        None for everyone, a service or a principal without an account."""
+        return principal_account(self.principal)
+
+    @property
+    def is_service(self) -> bool:
+        return self.principal.startswith("service:")
+
+
+def principal_account(principal: str) -> str | None:
+    """The account field of an IAM/STS ARN principal, as written; None when the principal names no account."""
+    m = _PRINCIPAL_ARN.match(principal)
+    return m.group(1) if m is not None and m.group(1) else None
+
+
+def is_own_account_placeholder(account: str) -> bool:
+    """Whether an account written as a placeholder stands for the key's own account (``${AWS::AccountId}``,
+    ``${data.aws_caller_identity.current.account_id}``, or ``ACCOUNT`` in a default policy whose account is not
+    known)."""
+    if account == KEY_ACCOUNT:
+        return True
+    return bool(_PLACEHOLDER_ACCOUNT.match(account)) and bool(_OWN_ACCOUNT_PLACEHOLDER.search(account))
+
+
+def decrypt_access(policy: Mapping[str, Any]) -> tuple[DecryptAccess, ...]:
+    """Every principal a key policy lets call kms:Decrypt (through ``kms:Decrypt``, ``kms:*``, ``*`` or a
+    NotAction), minus those a Deny without condition takes it from. Never raises: unreadable statements grant
+    nothing, as in :func:`analyze`."""
+    statements = _statements(policy, [])
+    taking = [s for s in statements if s.effect == "Deny" and not s.conditional and DECRYPT in s.actions]
+    out: list[DecryptAccess] = []
+    for grant in statements:
+        if grant.effect != "Allow" or DECRYPT not in grant.actions:
+            continue
+        conditions = _condition_texts(grant.condition)
+        pinned = _pins(grant.condition)
+        if grant.principals.kind != "only":
+            # Everyone, or everyone but a few (NotPrincipal): either way the world, for this question.
+            out.append(DecryptAccess(EVERYONE, grant.label, conditions, pinned))
+            continue
+        for pid in sorted(grant.principals.ids):
+            if not any(_denies(d.principals, pid) for d in taking):
+                out.append(DecryptAccess(_shown_principal(pid), grant.label, conditions, pinned))
+    return tuple(out)
+
+
+def grant_decrypt_access(grants: Iterable[KeyGrant]) -> tuple[DecryptAccess, ...]:
+    """The grantees of grants whose operations include Decrypt. A grant's constraints narrow
+    the encryption context; they never tie the grantee to an account, so they do not pin."""
+    out = []
+    for grant in grants:
+        if "Decrypt" not in grant.operations:
+            continue
+        conditions = tuple(f"{name} {json.dumps(value, sort_keys=True)}" for name, value in
+                           sorted(grant.constraints.items()))
+        grantee = grant.grantee if grant.grantee.startswith("arn:") or grant.grantee == EVERYONE else \
+            f"service:{grant.grantee.lower()}"
+        out.append(DecryptAccess(grantee, f"grant {grant.grant_id}", conditions))
+    return tuple(out)
+
+
+def _shown_principal(pid: str) -> str:
+    kind, _, name = pid.partition(":")
+    return name if kind == "aws" else pid
+
+
+def _pins(condition: Mapping[str, Any] | None) -> bool:
+    if not condition:
+        return False
+    for operator, block in condition.items():
+        op = str(operator).lower()
+        # StringNotEquals kms:CallerAccount lets every other account in; Null only tests that a key is present.
+        if "not" in op or op.startswith("null") or not isinstance(block, Mapping):
+            continue
+        if any(str(key).lower() in _PINNING for key in block):
+            return True
+    return False
+
+
+def _condition_texts(condition: Mapping[str, Any] | None) -> tuple[str, ...]:
+    if not condition:
+        return ()
+    out = []
+    for operator, block in condition.items():
+        if not isinstance(block, Mapping):
+            out.append(f"{operator} {json.dumps(block, sort_keys=True, default=str)}")
+            continue
+        for key, value in block.items():
+            out.append(f"{operator} {key} = {json.dumps(value, sort_keys=True, default=str)}")
+    return tuple(sorted(out))
 
 
 def _statements(policy: Mapping[str, Any], notes: list[str]) -> list[_Statement]:
@@ -208,7 +332,7 @@ def _statement(item: object, label: str) -> _Statement | None:
     condition = item.get("Condition")
     if condition is not None and not isinstance(condition, Mapping):
         raise _Malformed(f"Condition is {_json_type(condition)}, not an object")
-    return _Statement(label, effect, principals, actions, bool(condition))
+    return _Statement(label, effect, principals, actions, bool(condition), condition)
 
 
 def _principals(item: Mapping[str, Any]) -> _Principals:

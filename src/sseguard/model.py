@@ -4,7 +4,7 @@ A fact a source could not establish is never ``None`` and never a guess. It is o
 
 - ``Unknown``: the fact decides the verdict and could not be resolved (a variable with no value, a live call that
   failed). It flows to an ``unknown`` verdict with its reason code and the way to resolve it.
-- ``OutOfReach``: the fact only feeds a key check (KSSE011-014) and is not available from this source (a key in
+- ``OutOfReach``: the fact only feeds a key check (KSSE011-016) and is not available from this source (a key in
   another account, a key outside the scanned files). The check is skipped and the evidence says why; the control
   itself (SSE on, key given) is still decided.
 """
@@ -115,6 +115,11 @@ class Location:
         return f" (root {self.root})" if self.root else ""
 
 
+# A source that says nothing of a key's rotation (a key it only knows by reference): the key check then gives the
+# reason the key's other facts are out of reach.
+ROTATION_NOT_SAID = OutOfReach("the key's rotation is not known")
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where a value a stream uses is written, so a fixer can edit that place: the file on disk, the byte span
@@ -151,6 +156,24 @@ class Key:
     policy_at: Origin | None = None
     # An alias name or a bare key id is looked up in the stream's own region, so it cannot be in another one.
     in_stream_region: bool = False
+    # Automatic rotation (KSSE015): live GetKeyRotationStatus, or the source's enable_key_rotation/EnableKeyRotation.
+    rotation: bool | Unknown | OutOfReach = ROTATION_NOT_SAID
+    rotation_period_days: int | None = None
+    # Grants on the key (KSSE016): only a live ListGrants sees them; source files do not hold them.
+    grants: tuple[KeyGrant, ...] | Unknown | OutOfReach = OutOfReach(
+        "grants are made at run time and listed only live (kms:ListGrants)")
+
+
+@dataclass(frozen=True)
+class KeyGrant:
+    """One grant on a key, as ListGrants gives it: who it lets in, for which operations, under which constraints."""
+
+    grant_id: str
+    grantee: str
+    operations: tuple[str, ...]
+    # EncryptionContextEquals/EncryptionContextSubset, as ListGrants spells them; they narrow, never pin an account.
+    constraints: Mapping[str, Any] = field(default_factory=dict)
+    name: str | None = None
 
 
 class SuppressionKind(StrEnum):

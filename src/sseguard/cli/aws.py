@@ -13,10 +13,12 @@ from sseguard.scan import judge
 _EPILOG = """\
 credentials: whatever boto3 finds (environment, --profile, SSO, instance or container role).
 IAM actions used: kinesis:ListStreams, kinesis:DescribeStreamSummary, kms:ListAliases, kms:DescribeKey,
-kms:GetKeyPolicy, sts:GetCallerIdentity; with --region all ec2:DescribeRegions; with --role-arn/--org-role
-sts:AssumeRole; with --org-role organizations:ListAccounts. A call that is refused, or whose answer cannot be read
-(cut short, not JSON, a field missing or of the wrong type), makes the stream (or region) unknown (KSSE021), never
-a pass or a fail; a region whose listing cannot be read whole is unknown, never listed in part.
+kms:GetKeyPolicy, kms:GetKeyRotationStatus, kms:ListGrants, sts:GetCallerIdentity; with --region all
+ec2:DescribeRegions; with --role-arn/--org-role sts:AssumeRole; with --org-role organizations:ListAccounts. A call
+that is refused, or whose answer cannot be read (cut short, not JSON, a field missing or of the wrong type), makes
+the stream (or region) unknown (KSSE021), never a pass or a fail; a region whose listing cannot be read whole is
+unknown, never listed in part. Only kms:GetKeyRotationStatus and kms:ListGrants leave the stream its verdict when
+refused: the key check that needs them (KSSE015, KSSE016) is named as not run, with the action to grant.
 time: --timeout bounds the whole scan (default 300 s). Past it no call is made and every stream or region not
 read is unknown (KSSE021, "not read before the --timeout deadline"); raise it for large organisations. Each
 attempt of a call waits at most 5 s to connect and 20 s for an answer, and a call that timed out twice is not

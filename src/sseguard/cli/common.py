@@ -65,6 +65,9 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
                    help="scan history file, created in a folder that exists (default: $SSEGUARD_DB, else the user's "
                         "data dir); when named, a run that cannot be recorded exits 2 after its reports")
     p.add_argument("--no-history", action="store_true", help="do not record this run in the scan history")
+    p.add_argument("--sign", metavar="KEYFILE",
+                   help="sign the history's chain head with this Ed25519 private key once the run is recorded (a "
+                        "digest row; sseguard evidence verify --public-key checks them)")
 
 
 def add_config_option(p: argparse.ArgumentParser) -> None:
@@ -94,6 +97,8 @@ def emit_report(report: Report, args: argparse.Namespace) -> int:
             redirected = True
     if not redirected:
         targets.append((args.format or "text", None))
+    if getattr(args, "sign", None) and args.no_history:
+        raise UsageError("--sign signs the history's chain head, and --no-history records nothing: drop one")
     run = pending_run(report, args, args.command, getattr(args, "paths", None) or [])
     chart = recent_history(run) if any(fmt == "html" for fmt, _ in targets) else None
     region = getattr(args, "region", None)

@@ -15,11 +15,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sseguard.evidence import DB_ENV
 from sseguard.report.core import Report
 from sseguard.report.escape import text_safe
+
+if TYPE_CHECKING:
+    from sseguard.evidence.signing import Signer
 
 # Values of these options can be secrets (a database password passed as a Terraform variable): the history keeps
 # their names only.
@@ -62,6 +65,8 @@ class PendingRun:
     named_by: str | None
     header: dict[str, Any]
     findings: list[dict[str, Any]]
+    # --sign KEYFILE: the run ends with a signed digest of the chain head.
+    sign: Path | None = None
 
 
 def pending_run(report: Report, args: argparse.Namespace, kind: str,
@@ -72,7 +77,8 @@ def pending_run(report: Report, args: argparse.Namespace, kind: str,
     from sseguard.evidence.recorder import run_rows
 
     header, findings = run_rows(report, command=kind, arguments=_arguments(args), inputs=[str(i) for i in inputs])
-    return PendingRun(db_path(args), named_by(args), header, findings)
+    sign = getattr(args, "sign", None)
+    return PendingRun(db_path(args), named_by(args), header, findings, Path(sign) if sign else None)
 
 
 def record_run(run: PendingRun | None) -> bool:
@@ -82,16 +88,32 @@ def record_run(run: PendingRun | None) -> bool:
     if run is None:
         return True
     from sseguard.evidence.recorder import record_rows
+    from sseguard.evidence.signing import FileSigner, SigningError
 
     try:
+        # The key is read first: a run asked to be signed is not recorded unsigned.
+        signer = FileSigner(run.sign) if run.sign is not None else None
         # A named history gets the file only, in a folder that exists: a typo in --db must not make folders.
-        record_rows(run.db, run.header, run.findings, make_folder=run.named_by is None)
+        appended = record_rows(run.db, run.header, run.findings, make_folder=run.named_by is None)
+        if signer is not None:
+            _sign_head(run.db, signer, appended.run_id)
+    except SigningError as err:
+        _err(f"sseguard: error: --sign: {err}; this run's chain head was not signed")
+        return False
     except Exception as err:  # the reports are out: whatever went wrong is told in one line, never a traceback
         level = "error" if run.named_by else "warning"
         named = f" (named by {run.named_by})" if run.named_by else ""
         _err(f"sseguard: {level}: this run was not recorded in the history {run.db}{named}: {err}")
         return run.named_by is None
     return True
+
+
+def _sign_head(db: Path, signer: Signer, run_id: str) -> None:
+    from sseguard.evidence.digest import append_digest
+    from sseguard.evidence.store import History
+
+    with History.open(db, create=True) as history:  # create: the writable mode (record_rows made the file)
+        append_digest(history, signer, run_id)
 
 
 def recent_history(run: PendingRun | None, days: int = 30) -> tuple[tuple[dt.date, dict[str, int]], ...] | None:

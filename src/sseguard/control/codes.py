@@ -149,6 +149,36 @@ CODES: dict[str, ReasonCode] = {
             remediation="Enable the key (or cancel its deletion), or point the stream at a key that is enabled.",
         ),
         ReasonCode(
+            code="KSSE015", slug="key-rotation-off", kind="advisory", severity="low",
+            title="Automatic rotation of the customer key is off",
+            explanation="The customer key's automatic rotation is off: live GetKeyRotationStatus says so, or the "
+                        "source leaves enable_key_rotation (CloudFormation: EnableKeyRotation) absent or false, which "
+                        "is the default. PCI DSS 3.6 and 3.7 ask for a managed cryptoperiod. AWS-managed keys rotate "
+                        "on their own and never get this advisory.",
+            remediation="Turn rotation on: enable_key_rotation = true (optionally rotation_period_in_days), "
+                        "CloudFormation EnableKeyRotation: true, or aws kms enable-key-rotation --key-id KEY.",
+            by_source={
+                "terraform": "Set enable_key_rotation = true on the aws_kms_key (rotation_period_in_days sets the "
+                             "cryptoperiod, 90 to 2560 days; 365 by default).",
+                "cloudformation": "Set EnableKeyRotation: true on the AWS::KMS::Key (RotationPeriodInDays sets the "
+                                  "cryptoperiod).",
+                "aws": "aws kms enable-key-rotation --key-id KEY (add --rotation-period-in-days to set the "
+                       "cryptoperiod).",
+            },
+        ),
+        ReasonCode(
+            code="KSSE016", slug="key-decrypt-outside-account", kind="advisory", severity="medium",
+            title="A principal outside the stream's account, or everyone, can decrypt with the key",
+            explanation="The key policy (or a live grant) lets a principal of another account, or * (everyone), "
+                        "call kms:Decrypt without a condition pinning kms:CallerAccount, aws:PrincipalAccount, "
+                        "aws:PrincipalOrgID or kms:ViaService. Whoever can read the stream's records can then decrypt "
+                        "them from outside the account. The evidence lists every principal that can decrypt, with "
+                        "the conditions that limit it: the list an auditor asks for.",
+            remediation="Remove kms:Decrypt (and kms:*) for principals outside the account from the key policy and "
+                        "retire such grants (aws kms retire-grant), or add a condition such as kms:ViaService = "
+                        "kinesis.<region>.amazonaws.com with kms:CallerAccount = <account>.",
+        ),
+        ReasonCode(
             code="KSSE020", slug="unresolved", kind="unknown", severity="medium",
             title="A value that decides the verdict cannot be resolved",
             explanation="The encryption type or the key comes from a value the scan cannot compute (a variable with "

@@ -11,9 +11,12 @@ from typing import Any
 
 from sseguard import keypolicy
 from sseguard.control.codes import TABLE_ORDER
+from sseguard.control.decrypt_access import decrypt_access
 from sseguard.kms import is_aws_managed_alias, is_kms, is_none, parse_kms_arn
 from sseguard.model import (
+    ROTATION_NOT_SAID,
     Key,
+    KeyGrant,
     KeyManager,
     KeyState,
     OutOfReach,
@@ -26,9 +29,12 @@ from sseguard.model import (
     unresolved,
 )
 
-# The key checks of CONTROL.md's table; the AWS-managed key is AWS's to keep usable, so only its region is checked.
-KEY_CHECK_CODES = ("KSSE011", "KSSE012", "KSSE013", "KSSE014")
-_CUSTOMER_KEY_CHECKS = frozenset({"KSSE012", "KSSE013", "KSSE014"})
+# The key checks of CONTROL.md's table; the AWS-managed key is AWS's to keep usable, rotated and closed to other
+# accounts, so only its region is checked.
+KEY_CHECK_CODES = ("KSSE011", "KSSE012", "KSSE013", "KSSE014", "KSSE015", "KSSE016")
+_CUSTOMER_KEY_CHECKS = frozenset({"KSSE012", "KSSE013", "KSSE014", "KSSE015", "KSSE016"})
+# Key governance: advisories always, never a fail.
+_ADVISORY_CHECKS = frozenset({"KSSE015", "KSSE016"})
 
 _SHOWN_MAX = 300  # characters of an input's value a message shows (key ARNs and alias ARNs fit)
 
@@ -85,6 +91,11 @@ class KeyContext:
 KeyCheck = Callable[[KeyContext], bool]
 
 
+def _skip_reason(why: Unknown | OutOfReach) -> str:
+    resolve = why.resolve if isinstance(why, Unknown) else ""
+    return why.reason + (f"; to resolve: {resolve}" if resolve else "")
+
+
 def ksse011_region_mismatch(ctx: KeyContext) -> bool:
     """The key's region differs from the stream's."""
     key, stream = ctx.key, ctx.stream
@@ -118,6 +129,38 @@ def ksse014_key_unusable(ctx: KeyContext) -> bool:
     return state in _UNUSABLE
 
 
+def ksse015_rotation_off(ctx: KeyContext) -> bool:
+    """A customer key whose automatic rotation is off."""
+    rotation = ctx.key.rotation
+    if (why := unresolved(rotation)) is not None:
+        if rotation == ROTATION_NOT_SAID:  # equal, not identical: streams cross process boundaries
+            why = unresolved(ctx.key.state) or unresolved(ctx.key.manager) or why
+        ctx.skipped["KSSE015"] = _skip_reason(why)
+        return False
+    return rotation is False
+
+
+def ksse016_decrypt_outside(ctx: KeyContext) -> bool:
+    """Someone outside the stream's account, or everyone, can call kms:Decrypt without a pinning condition."""
+    access = decrypt_access(ctx.stream, ctx.key)
+    if isinstance(access, Unknown | OutOfReach):
+        ctx.skipped["KSSE016"] = access.reason  # as KSSE012 and KSSE013 name the policy's absence
+        return False
+    if any(a.outside and not a.pinned for a in access.principals):
+        return True
+    undecided = [a.principal for a in access.principals if a.outside is None and not a.pinned]
+    if undecided and access.home is None:
+        ctx.skipped["KSSE016"] = ("the stream's account is not known, so whether " + ", ".join(undecided)
+                                  + " is outside it cannot be told; scan the live stream (sseguard aws) or the state")
+    elif undecided:
+        # a federated or canonical-user principal, or an account known only at deploy, names no account to compare
+        ctx.skipped["KSSE016"] = (f"whether {', '.join(undecided)} is outside account {access.home} cannot be told "
+                                  "from the key policy; check these principals by hand")
+    elif isinstance(access.grants_unread, Unknown):
+        ctx.skipped["KSSE016"] = "the key's grants could not be listed: " + _skip_reason(access.grants_unread)
+    return False
+
+
 _UNUSABLE = frozenset(
     {KeyState.DISABLED, KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION, KeyState.MISSING,
      KeyState.UNAVAILABLE, KeyState.PENDING_IMPORT}
@@ -128,6 +171,8 @@ _KEY_CHECKS: tuple[tuple[str, KeyCheck], ...] = (
     ("KSSE012", ksse012_policy_denies),
     ("KSSE013", ksse013_no_service_principal),
     ("KSSE014", ksse014_key_unusable),
+    ("KSSE015", ksse015_rotation_off),
+    ("KSSE016", ksse016_decrypt_outside),
 )
 
 
@@ -175,7 +220,8 @@ def _run_key_checks(stream: Stream, key: Key | None, strict_key_policy: bool) ->
         if aws_managed and code in _CUSTOMER_KEY_CHECKS:
             continue
         if check(ctx):
-            (found.advisories if code == "KSSE013" and not strict_key_policy else found.failing).append(code)
+            advisory = code in _ADVISORY_CHECKS or (code == "KSSE013" and not strict_key_policy)
+            (found.advisories if advisory else found.failing).append(code)
     return found
 
 
@@ -322,6 +368,10 @@ def evidence(stream: Stream, verdict: Verdict) -> dict[str, Any]:
             "policy": _fact(key.policy),
             "policy_origin": key.policy_source,
             "declared_at": key.declared_at,
+            "rotation": _AWS_ROTATES if _is_aws_managed(stream) else _fact(key.rotation),
+            "rotation_period_days": key.rotation_period_days,
+            "grants": _grants(key.grants),
+            "decrypt_principals": _decryptors(stream, key),
         }
     if verdict.also_failing:
         out["also_failing"] = list(verdict.also_failing)
@@ -336,6 +386,30 @@ def evidence(stream: Stream, verdict: Verdict) -> dict[str, Any]:
     if stream.facts:
         out["source_facts"] = dict(stream.facts)
     return out
+
+
+# AWS rotates the keys it manages itself, on its own schedule: there is nothing to check (KSSE015 never applies).
+_AWS_ROTATES = {"not_known": "AWS rotates the AWS-managed key itself, on its own schedule"}
+
+
+def _grants(grants: tuple[KeyGrant, ...] | Unknown | OutOfReach) -> Any:
+    if not isinstance(grants, tuple):
+        return _fact(grants)
+    return [{"grant_id": g.grant_id, "grantee": g.grantee, "operations": list(g.operations),
+             "constraints": dict(g.constraints), "name": g.name} for g in grants]
+
+
+def _decryptors(stream: Stream, key: Key) -> Any:
+    """Who can decrypt with the key, for the evidence (the list KSSE016 rests on). The AWS-managed key's policy is
+    AWS's: only services of the stream's own account use it."""
+    if _is_aws_managed(stream):
+        return {"not_known": "the AWS-managed key's policy is set by AWS: it lets principals of the account use the "
+                              "key only through the AWS services (kms:ViaService, kms:CallerAccount)"}
+    access = decrypt_access(stream, key)
+    if isinstance(access, Unknown | OutOfReach):
+        return _fact(access)
+    return [{"principal": a.principal, "via": a.via, "conditions": list(a.conditions), "pinned": a.pinned,
+             "outside_account": a.outside} for a in access.principals]
 
 
 def _fact(value: object) -> Any:

@@ -4,6 +4,10 @@
 The manifest carries a hash of itself, so an edit to it alone is named as such. The raw rows keep their chain
 hashes, so each row can be checked on its own, and against the history itself when it is at hand (``--db``): a
 bundle forged consistently (files and manifest rewritten together) still has to match the history's chain.
+
+A signed bundle also holds ``signature.json``: a signature over ``manifest.json`` exactly as stored (Ed25519 from a
+key file, or a KMS key). With the signer's public key (or KMS key) alone, an auditor then catches a bundle whose
+files were edited and whose hashes were all recomputed: the new manifest no longer matches the signature.
 """
 
 from __future__ import annotations
@@ -24,9 +28,12 @@ from sseguard.control.codes import CONTROL_ID, CONTROL_TITLE
 from sseguard.control.mappings import mappings
 from sseguard.evidence.period import PeriodReport, compute_period
 from sseguard.evidence.render import render_csv, render_html, render_json
+from sseguard.evidence.signing import SignatureDoc, Signer, SigningError, Verifier
 from sseguard.evidence.store import History, Row, canonical, day_start, format_time, row_hash
 
 MANIFEST = "manifest.json"
+SIGNATURE = "signature.json"
+SIGNATURE_SCHEMA = "sseguard/evidence-signature/v1"
 BUNDLE_SCHEMA = "sseguard/evidence-bundle/v1"
 SELF_HASH = "manifest_sha256"
 ROW_FILES = ("findings.jsonl", "runs.jsonl")
@@ -50,6 +57,9 @@ class BundleCheck:
     rows: int = 0
     manifest: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # The bundle's signature, when it has one, and whether a trusted key checked it.
+    signature: SignatureDoc | None = None
+    signature_checked_with: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -105,8 +115,9 @@ def bundle_files(history: History, report: PeriodReport) -> dict[str, bytes]:
 
 
 def build_bundle(history: History, start: dt.date, end: dt.date, out: Path,
-                 *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Write the bundle for ``start``..``end`` to ``out`` and return its manifest.
+                 *, now: dt.datetime | None = None, signer: Signer | None = None) -> dict[str, Any]:
+    """Write the bundle for ``start``..``end`` to ``out`` and return its manifest; with ``signer``, sign the
+    manifest into ``signature.json`` (a signer that fails raises ``SigningError`` and no bundle is written).
 
     A history whose chain is broken gives no bundle: evidence drawn from a tampered record proves nothing.
     """
@@ -126,21 +137,25 @@ def build_bundle(history: History, start: dt.date, end: dt.date, out: Path,
         "files": [{"name": name, "sha256": sha256(data), "size": len(data)} for name, data in sorted(files.items())],
     }
     manifest[SELF_HASH] = manifest_self_hash(manifest)
+    manifest_bytes = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    stored = {**dict(sorted(files.items())), MANIFEST: manifest_bytes}
+    if signer is not None:
+        doc = {"schema": SIGNATURE_SCHEMA, "signs": MANIFEST, **signer.sign(manifest_bytes).to_dict()}
+        stored[SIGNATURE] = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for name, data in sorted(files.items()):
+            for name, data in stored.items():
                 zf.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
-            zf.writestr(zipfile.ZipInfo(MANIFEST, _ZIP_TIME),
-                        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", compress_type=zipfile.ZIP_DEFLATED)
     except OSError as err:
         raise BundleError(f"cannot write {out}: {err.strerror or err}") from err
     return manifest
 
 
-def verify_bundle(path: Path, history: History | None = None) -> BundleCheck:
+def verify_bundle(path: Path, history: History | None = None, trusted: Verifier | None = None) -> BundleCheck:
     """Check every file of the bundle against the manifest, the manifest against itself, each raw row against its
-    hash, and (with ``history``) the rows and the chain head against the history. Unreadable: :class:`BundleError`.
+    hash, (with ``history``) the rows and the chain head against the history, and (with ``trusted``) the manifest's
+    signature against that key. Unreadable: :class:`BundleError`; a KMS check that cannot be made: ``SigningError``.
     """
     try:
         with zipfile.ZipFile(path) as zf:
@@ -157,6 +172,7 @@ def verify_bundle(path: Path, history: History | None = None) -> BundleCheck:
     if MANIFEST not in contents:
         check.problems.append(f"manifest missing: {MANIFEST} is not in the bundle, nothing can be checked")
         return check
+    _check_signature(contents, check, trusted)
     manifest = _read_manifest(contents[MANIFEST], check)
     if manifest is None:
         return check
@@ -172,7 +188,7 @@ def verify_bundle(path: Path, history: History | None = None) -> BundleCheck:
         found = sha256(contents[name])
         if found != expected:
             check.problems.append(f"file changed: {name} (sha256 in the manifest {expected}, found {found})")
-    for name in sorted(set(contents) - set(listed) - {MANIFEST}):
+    for name in sorted(set(contents) - set(listed) - {MANIFEST, SIGNATURE}):
         check.problems.append(f"file added: {name} is in the bundle but not in the manifest")
     check.files = len(listed)
     for name in ROW_FILES:
@@ -181,6 +197,32 @@ def verify_bundle(path: Path, history: History | None = None) -> BundleCheck:
     if history is not None:
         _check_head(manifest, history, check)
     return check
+
+
+def _check_signature(contents: dict[str, bytes], check: BundleCheck, trusted: Verifier | None) -> None:
+    """Read ``signature.json`` and, with a trusted key, check it over the stored manifest. A bundle checked with a
+    key must be signed: removing the signature is a tampering like any other."""
+    if SIGNATURE not in contents:
+        if trusted is not None:
+            check.problems.append(f"signature missing: the bundle has no {SIGNATURE}, so nothing was signed by "
+                                  f"{trusted.describe}")
+        return
+    try:
+        data = json.loads(contents[SIGNATURE].decode("utf-8"))
+        doc = SignatureDoc.from_dict(data)
+    except (UnicodeDecodeError, ValueError) as err:
+        check.problems.append(f"signature edited: {SIGNATURE} is not valid JSON ({err})")
+        return
+    except SigningError as err:
+        check.problems.append(f"signature edited: {SIGNATURE}: {err}")
+        return
+    check.signature = doc
+    if trusted is None:
+        return
+    check.signature_checked_with = trusted.describe
+    problem = trusted.check(doc, contents[MANIFEST])
+    if problem is not None:
+        check.problems.append(f"signature invalid: {problem}")
 
 
 def _read_manifest(data: bytes, check: BundleCheck) -> dict[str, Any] | None:

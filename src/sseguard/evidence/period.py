@@ -20,6 +20,7 @@ from itertools import chain
 from typing import Any
 
 from sseguard import __version__
+from sseguard.evidence.keys import KeyPeriod, keys_of
 from sseguard.evidence.store import REMEDIATION, History, Row, VerifyResult, day_start, format_time, parse_time
 
 SCHEMA_ID = "sseguard/evidence-period/v1"
@@ -284,6 +285,8 @@ class PeriodReport:
     not_understood: list[str] = field(default_factory=list)
     # Live changes ``sseguard remediate`` recorded in the period, in the order they were made.
     remediations: list[RemediationRecord] = field(default_factory=list)
+    # The keys the streams use, as their latest findings describe them (the Keys section).
+    keys: list[KeyPeriod] = field(default_factory=list)
 
     def runs_per_day(self) -> dict[dt.date, int]:
         counts = dict.fromkeys(self.days, 0)
@@ -359,6 +362,7 @@ class PeriodReport:
             "runs": [r.to_dict() for r in self.runs],
             "streams": [s.to_dict(self.end) for s in self.streams],
             "remediations": [r.to_dict() for r in self.remediations],
+            "keys": [k.to_dict() for k in self.keys],
         }
 
     def summary(self) -> dict[str, int]:
@@ -435,8 +439,9 @@ def _period(history: History | None, start: dt.date, end: dt.date, now: dt.datet
     streams.sort(key=lambda s: (s.address, s.source_kind, s.location))
     remediations = [RemediationRecord.from_row(r) for r in history.rows(kind=REMEDIATION, start=lo, end=hi)] \
         if history is not None else []
+    keys = keys_of((identities[key][1], row) for key, row in latest_row.items())
     return PeriodReport(start, end, now, str(history.path) if history is not None else "", integrity, runs, streams,
-                        days, not_understood, remediations)
+                        days, not_understood, remediations, keys)
 
 
 def _name_unknown_status(row: Row, not_understood: list[str]) -> None:

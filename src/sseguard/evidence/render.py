@@ -13,7 +13,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from sseguard.evidence.keys import fact_words, rotation_words
 from sseguard.evidence.period import NOT_SCANNED, NOT_SEEN, PeriodReport
+from sseguard.report.decryptors import decryptor_lines
 from sseguard.report.escape import csv_safe, html_safe, json_safe, md_code, md_safe
 from sseguard.report.html import mapping_section
 from sseguard.report.words import counted
@@ -136,12 +138,27 @@ def render_markdown(report: PeriodReport) -> str:
     if data["remediations"]:
         lines += ["", "## Live remediation", ""]
         lines += [f"- {md_code(r['address'])}: {_md(remediation_text(r))}" for r in data["remediations"]]
+    lines += _md_keys(data["keys"])
     lines += ["", "## Runs", "", "| recorded at | run | command | inputs | git commit | findings |",
               "|---|---|---|---|---|---|"]
     for r in data["runs"]:
         lines.append(f"| {_md(_t(r['recorded_at']))} | {_md(r['run_id'])} | {_md(r['command'])} | "
                      f"{_md(', '.join(r['inputs']))} | {_md(r['git_commit'])} | {r['finding_count']} |")
     return "\n".join(lines) + "\n"
+
+
+def _md_keys(keys: list[dict[str, Any]]) -> list[str]:
+    if not keys:
+        return []
+    lines = ["", "## Keys", "", "Each key the streams use, as their latest findings in the period describe it.", "",
+             "| key | manager | state | rotation | who can decrypt | streams |", "|---|---|---|---|---|---|"]
+    for k in keys:
+        where = f" ({_md(k['where'])})" if k["where"] else ""
+        who = "<br>".join(_md(line) for line in decryptor_lines(k["decrypt_principals"]))
+        lines.append(f"| {md_code(k['key'])}{where} | {_md(fact_words(k['manager']))} | "
+                     f"{_md(fact_words(k['state']))} | {_md(rotation_words(k))} | {who} | "
+                     f"{', '.join(md_code(s) for s in k['streams'])} |")
+    return lines
 
 
 _CSS = """
@@ -236,7 +253,8 @@ def render_html(report: PeriodReport) -> str:
             f'<p id="coverage">{_e(_coverage(data))}</p>', _html_summary(data["summary"]),
             "<h2>Compliance over time</h2>" + _chart(data["days"]), _html_legend(),
             _html_streams(data["streams"], len(report.days)), *_html_episodes(data["streams"]),
-            *_html_suppressions(data["streams"]), *_html_remediations(data["remediations"]), _html_runs(data["runs"]),
+            *_html_suppressions(data["streams"]), *_html_remediations(data["remediations"]), *_html_keys(data["keys"]),
+            _html_runs(data["runs"]),
             mapping_section()]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>sseguard evidence {_e(period)}</title><style>{_CSS}</style></head><body>"
@@ -327,6 +345,17 @@ def _html_remediations(remediations: list[dict[str, Any]]) -> list[str]:
         return []
     items = "".join(f"<li><code>{_e(r['address'])}</code>: {_e(remediation_text(r))}</li>" for r in remediations)
     return [f'<h2>Live remediation</h2><ul id="remediations">{items}</ul>']
+
+
+def _html_keys(keys: list[dict[str, Any]]) -> list[str]:
+    if not keys:
+        return []
+    rows = [[f"<code>{_e(k['key'])}</code>" + (f" ({_e(k['where'])})" if k["where"] else ""),
+             _e(fact_words(k["manager"])), _e(fact_words(k["state"])), _e(rotation_words(k)),
+             "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in decryptor_lines(k["decrypt_principals"])) + "</ul>",
+             ", ".join(f"<code>{_e(s)}</code>" for s in k["streams"])] for k in keys]
+    return ['<h2 id="keys">Keys</h2><p>Each key the streams use, as their latest findings in the period describe it.'
+            "</p>" + _table(["key", "manager", "state", "rotation", "who can decrypt", "streams"], rows)]
 
 
 def _html_runs(runs: list[dict[str, Any]]) -> str:

@@ -1,10 +1,11 @@
 """The scan history: an append-only, hash-chained SQLite table of runs and their findings.
 
-One run is one transaction that appends a ``run`` row and one ``finding`` row per finding. Each row's hash is
-``sha256(previous row's hash + canonical JSON of the row)``, so an edited, deleted or reordered row breaks the chain
-and :meth:`History.verify` names it. Triggers refuse UPDATE and DELETE, so only a deliberate act (dropping them)
-changes a row. The chain head (last seq and hash) is also kept in ``meta``: rows deleted from the end of the table
-leave no gap, and only the head shows they are gone.
+One run is one transaction that appends a ``run`` row and one ``finding`` row per finding; other kinds of record
+(a signed ``digest`` of the chain head) are appended one row at a time with :meth:`History.append_record`. Each
+row's hash is ``sha256(previous row's hash + canonical JSON of the row)``, so an edited, deleted or reordered row
+breaks the chain and :meth:`History.verify` names it. Triggers refuse UPDATE and DELETE, so only a deliberate act
+(dropping them) changes a row. The chain head (last seq and hash) is also kept in ``meta``: rows deleted from the
+end of the table leave no gap, and only the head shows they are gone.
 
 Concurrent writers (two CI jobs on one file) are serialized by ``BEGIN IMMEDIATE`` under WAL with a busy timeout,
 so every run reads the head and appends after it without losing or interleaving rows.
@@ -20,7 +21,7 @@ import os
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,8 @@ class Row:
         """A short name for messages: which run and which stream."""
         if self.kind == "run":
             return f"header of run {self.run_id}, recorded {self.recorded_at}"
+        if self.kind != "finding":
+            return f"{self.kind} of run {self.run_id}, recorded {self.recorded_at}"
         resource = self.data().get("resource")
         address = (resource.get("address") if isinstance(resource, dict) else None) or "?"
         return f"{self.kind} {address} of run {self.run_id}, recorded {self.recorded_at}"
@@ -294,15 +297,17 @@ class History:
         return self._append(run_id, recorded_at, items)
 
     def _append(self, run_id: str, recorded_at: str,
-                items: Sequence[tuple[str, str | None, str | None, str]]) -> Appended:
-        """Chain ``items`` (kind, stream key, status, body) after the head, in one write transaction."""
+                items: Sequence[tuple[str, str | None, str | None, str]]
+                | Callable[[ChainHead], Sequence[tuple[str, str | None, str | None, str]]]) -> Appended:
+        """Chain ``items`` (kind, stream key, status, body) after the head, in one write transaction. ``items`` may
+        be a function of the head, called under the write lock (a body that names what it follows)."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
             seq, prev = self._append_point()
             first = seq + 1
             values = []
-            for kind, key, status, body in items:
+            for kind, key, status, body in (items(ChainHead(seq, prev)) if callable(items) else items):
                 seq += 1
                 digest = row_hash(prev, run_id, kind, recorded_at, key, status, body)
                 values.append((seq, run_id, kind, recorded_at, key, status, body, prev, digest))
@@ -318,6 +323,22 @@ class History:
             _rollback(conn)
             raise
         return Appended(run_id, recorded_at, first, seq, ChainHead(seq, prev))
+
+    def append_record(self, kind: str, run_id: str,
+                      build: Callable[[ChainHead, Row | None], Mapping[str, Any]],
+                      *, at: dt.datetime | None = None) -> Row:
+        """Append one row of ``kind`` in its own transaction. ``build`` makes its body from the chain head it will
+        follow and the last row of the same kind, both read under the write lock, so no other run slips between."""
+        recorded_at = format_time(at or dt.datetime.now(dt.UTC))
+
+        def item(head: ChainHead) -> list[tuple[str, str | None, str | None, str]]:
+            found = self._conn.execute(f"SELECT {_COLUMNS} FROM records WHERE kind = ? ORDER BY seq DESC LIMIT 1",
+                                       (kind,)).fetchone()
+            return [(kind, None, None, canonical(dict(build(head, Row(*found) if found else None))))]
+
+        appended = self._append(run_id, recorded_at, item)
+        found = self._conn.execute(f"SELECT {_COLUMNS} FROM records WHERE seq = ?", (appended.last_seq,)).fetchone()
+        return Row(*found)
 
     def _append_point(self) -> tuple[int, str]:
         """The seq and hash to append after. The head in ``meta`` wins over the last row, so rows deleted from the
@@ -601,7 +622,7 @@ def _run_problems(rows: list[Row]) -> list[Problem]:
     headers = {r.run_id: r for r in rows if r.kind == "run"}
     counts: dict[str, int] = {}
     for r in rows:
-        if r.kind == "finding":
+        if r.kind == "finding":  # a run's other records (its signed digest) are not counted in its header
             counts[r.run_id] = counts.get(r.run_id, 0) + 1
     out = []
     for run_id, header in headers.items():

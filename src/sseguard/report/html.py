@@ -26,6 +26,7 @@ from sseguard.control.codes import CODES, CONTROL_ID, CONTROL_TITLE
 from sseguard.control.mappings import mappings
 from sseguard.model import Finding, InputError, Status
 from sseguard.report.core import RenderOptions, Report, remediation_of, severity, shown_evidence
+from sseguard.report.decryptors import decryptor_lines
 from sseguard.report.escape import html_safe
 from sseguard.report.markdown import location as location_text
 from sseguard.report.words import counted, noun_for
@@ -226,8 +227,13 @@ def evidence_block(f: Finding) -> str:
     parts.append("<h3>Stream</h3>" + _dl(stream_rows))
     key = ev.get("key")
     if isinstance(key, Mapping):
-        key_rows = [(name.replace("_", " "), _fact_html(val)) for name, val in key.items() if name != "policy"]
+        key_rows = [(name.replace("_", " "), _fact_html(val)) for name, val in key.items()
+                    if name not in ("policy", "decrypt_principals")]
         parts.append("<h3>Key</h3>" + _dl(key_rows))
+        who = decryptor_lines(key.get("decrypt_principals"))
+        if who:
+            parts.append("<h3>Who can decrypt</h3><ul>" + "".join(f"<li>{html_safe(w)}</li>" for w in who)
+                         + "</ul>")
     checks = ev.get("key_checks_not_run")
     if isinstance(checks, Mapping) and checks:
         parts.append("<h3>Key checks that could not run</h3>"

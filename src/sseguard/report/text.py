@@ -11,7 +11,8 @@ from itertools import groupby
 
 from sseguard.control.codes import CODES
 from sseguard.model import Finding, Status, Verdict
-from sseguard.report.core import RenderOptions, Report, remediation_of
+from sseguard.report.core import RenderOptions, Report, remediation_of, shown_evidence
+from sseguard.report.decryptors import outside_lines
 from sseguard.report.escape import text_safe
 from sseguard.report.words import counted
 
@@ -100,6 +101,10 @@ def _finding_lines(f: Finding, paint: Callable[[str, str], str]) -> list[str]:
         out.append(text_safe(f"             also failing: {', '.join(v.also_failing)}"))
     for code in v.advisories:
         out.append(paint(f"             advisory {code}: {CODES[code].title}", _DIM))
+        if code == "KSSE016":
+            key = shown_evidence(f).get("key")
+            for who in outside_lines(key.get("decrypt_principals") if isinstance(key, dict) else None):
+                out.append(paint(text_safe(f"               can decrypt: {who}"), _DIM))
     if f.status is Status.FAIL:
         out.append(paint(f"             fix: {remediation_of(f)}", _DIM))
     elif f.status is Status.UNKNOWN and not v.resolve:  # a source's own hint is already in the message

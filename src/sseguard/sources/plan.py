@@ -52,6 +52,7 @@ from sseguard.sources.tfjson_common import (
     literal_key,
     load_terraform_json,
     parse_arn,
+    rotation_of,
     text_or_none,
     walk_modules,
 )
@@ -298,6 +299,7 @@ class _PlanReader:
         else:
             policy = None  # no policy written: KMS gives the key its default policy
         enabled = after.get("is_enabled")
+        rotation, days = rotation_of(after, absent=self._rotation_absent(planned))
         region = self._region_of(planned) if planned.config is not None or parse_arn(after.get("arn")) else \
             OutOfReach(f"the plan has no configuration for {planned.address}")
         return KeyFacts(
@@ -308,7 +310,18 @@ class _PlanReader:
             enabled=enabled if isinstance(enabled, bool) else None,
             policy=policy,
             pending_deletion=deleted,
+            rotation=rotation,
+            rotation_period_days=days,
         )
+
+    def _rotation_absent(self, planned: _Planned) -> bool | OutOfReach:
+        """What a plan without enable_key_rotation means: the provider's default (off) when the configuration
+        leaves it out, else a value known only after apply."""
+        if planned.unknown("enable_key_rotation") or "enable_key_rotation" in planned.expressions:
+            return OutOfReach(f"enable_key_rotation of {planned.address} is known only after apply")
+        if planned.config is None:
+            return OutOfReach(f"the plan does not show the rotation of {planned.address}")
+        return False
 
     def _referenced_key(self, stream: _Planned, refs: list[str]) -> tuple[str, Key] | None:
         """The key a stream's ``kms_key_id`` expression references, as (reference text, Key); None if none."""

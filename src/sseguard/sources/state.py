@@ -47,6 +47,7 @@ from sseguard.sources.tfjson_common import (
     load_terraform_json,
     parse_arn,
     resource_address,
+    rotation_of,
     text_or_none,
     walk_modules,
 )
@@ -209,6 +210,7 @@ def _managed_key_facts(res: _Resource) -> KeyFacts:
         region = values["region"]
     policy = values.get("policy")
     enabled = values.get("is_enabled")
+    rotation, days = rotation_of(values, absent=OutOfReach(f"the state has no enable_key_rotation for {res.address}"))
     return KeyFacts(
         address=res.address,
         arn=arn,
@@ -218,6 +220,8 @@ def _managed_key_facts(res: _Resource) -> KeyFacts:
         # The provider reads the key's policy back from KMS, so a state always has it; an empty one is not known.
         policy=policy if isinstance(policy, str) and policy.strip() else
         OutOfReach(f"the state has no policy for {res.address}"),
+        rotation=rotation,
+        rotation_period_days=days,
     )
 
 

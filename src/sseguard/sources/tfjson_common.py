@@ -35,6 +35,7 @@ _ARN = re.compile(
 
 _REGION_NOT_KNOWN = OutOfReach("the key's region is not known")
 _POLICY_NOT_KNOWN = OutOfReach("the key's policy is not known")
+_ROTATION_NOT_KNOWN = OutOfReach("the key's rotation is not known")
 
 
 class TerraformJsonError(Exception):
@@ -307,6 +308,8 @@ class KeyFacts:
     manager: str | None = None
     policy: str | OutOfReach | None = _POLICY_NOT_KNOWN
     pending_deletion: bool = False
+    rotation: bool | OutOfReach = _ROTATION_NOT_KNOWN
+    rotation_period_days: int | None = None
 
 
 @dataclass
@@ -397,7 +400,20 @@ def key_from_facts(reference: str, facts: KeyFacts, via: AliasFacts | None = Non
         policy_origin=origin,
         policy_source=source,
         declared_at=declared,
+        rotation=facts.rotation,
+        rotation_period_days=facts.rotation_period_days,
     )
+
+
+def rotation_of(values: dict[str, Any], *, absent: bool | OutOfReach) -> tuple[bool | OutOfReach, int | None]:
+    """``enable_key_rotation`` and ``rotation_period_in_days`` of a managed key's values; ``absent`` is what a
+    missing or null enable_key_rotation means in this input."""
+    enabled = values.get("enable_key_rotation")
+    period = values.get("rotation_period_in_days")
+    rotation = enabled if isinstance(enabled, bool) else absent
+    # the provider reports 0 when the period was never set
+    days = period if isinstance(period, int) and not isinstance(period, bool) and period > 0 else None
+    return rotation, days
 
 
 def _key_state(facts: KeyFacts) -> KeyState | OutOfReach:
@@ -479,4 +495,5 @@ def data_key_facts(address: str, values: dict[str, Any]) -> KeyFacts:
         key_state=text_or_none(values.get("key_state")),
         manager=text_or_none(values.get("key_manager")),
         policy=OutOfReach(f"{address} is a data source, which does not give the key's policy"),
+        rotation=OutOfReach(f"{address} is a data source, which does not give the key's rotation"),
     )

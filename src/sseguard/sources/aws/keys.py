@@ -3,8 +3,9 @@
 - ``alias/aws/kinesis`` in any form is the AWS-managed key: no call at all (DescribeKey on that alias can create
   the key in an account that never used it).
 - Other aliases: ``ListAliases`` once per account and region, then the target key.
-- Each distinct key: ``DescribeKey`` once (manager, state, ARN); ``GetKeyPolicy`` (policy ``default``) once, for
-  customer keys only.
+- Each distinct key: ``DescribeKey`` once (manager, state, ARN); ``GetKeyPolicy`` (policy ``default``),
+  ``GetKeyRotationStatus`` and ``ListGrants`` (every page) once, for customer keys only. A failure of one of the
+  last two leaves only its own check (KSSE015, KSSE016) not run, naming the call: the stream keeps its verdict.
 - A key of another account is out of reach: only its region (from the ARN) is known.
 """
 
@@ -19,14 +20,27 @@ from enum import StrEnum
 from typing import Any
 
 from sseguard.kms import is_aws_managed_alias
-from sseguard.model import Key, KeyManager, KeyState, OutOfReach, PolicyOrigin, Unknown
-from sseguard.sources.aws.answers import FLAG, NAME, TEXT, Kind, Unreadable, call, call_pages
+from sseguard.model import Key, KeyGrant, KeyManager, KeyState, OutOfReach, PolicyOrigin, Unknown
+from sseguard.sources.aws.answers import (
+    FLAG,
+    INTEGER,
+    NAME,
+    NAMES,
+    OBJECT,
+    TEXT,
+    Kind,
+    Unreadable,
+    call,
+    call_pages,
+)
 from sseguard.sources.aws.errors import API_ERROR, error_code_and_message, shown, unreadable_resolve
 from sseguard.sources.aws.session import Account, Clients
 
 _KMS_ARN = re.compile(r"^arn:aws[\w-]*:kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")
 _AWS_POLICY = OutOfReach("the AWS-managed key's policy is set by AWS and always allows Kinesis")
 _NOT_READ = OutOfReach("the key's policy was not read")
+_ROTATION_NOT_READ = OutOfReach("the key's rotation was not read")
+_GRANTS_NOT_READ = OutOfReach("the key's grants were not read")
 # The fields of DescribeKey's KeyMetadata kept as evidence, with their shape.
 _DESCRIBE_FIELDS: dict[str, Kind] = {
     "KeyId": NAME, "Arn": NAME, "AWSAccountId": NAME, "KeyManager": TEXT, "KeyState": TEXT, "Enabled": FLAG,
@@ -89,6 +103,9 @@ class _KeyFacts:
     missing: bool = False
     error: Unknown | None = None
     policy: Mapping[str, Any] | Unknown | OutOfReach = _NOT_READ
+    rotation: bool | Unknown | OutOfReach = _ROTATION_NOT_READ
+    rotation_period_days: int | None = None
+    grants: tuple[KeyGrant, ...] | Unknown | OutOfReach = _GRANTS_NOT_READ
 
 
 @dataclass
@@ -170,7 +187,10 @@ class KeyResolver:
             return _KeyFacts(error=err.unknown)
         if described.get("KeyManager") == "AWS":
             return _KeyFacts(describe=described, policy=_AWS_POLICY)
-        return _KeyFacts(describe=described, policy=_read_policy(clients, region, described.get("Arn") or key_id))
+        arn = described.get("Arn") or key_id
+        rotation, period = _read_rotation(clients, region, arn)
+        return _KeyFacts(describe=described, policy=_read_policy(clients, region, arn), rotation=rotation,
+                         rotation_period_days=period, grants=_read_grants(clients, region, arn))
 
     def _build(self, ref: KeyRef) -> Resolved:
         if ref.kind is KeyKind.AWS_MANAGED:
@@ -247,6 +267,9 @@ def _described(ref: KeyRef, key_id: str, key_facts: _KeyFacts) -> Key:
         policy_source="kms:GetKeyPolicy" if isinstance(key_facts.policy, Mapping) else None,
         declared_at=arn,
         in_stream_region=not ref.region_from_arn,
+        rotation=key_facts.rotation,
+        rotation_period_days=key_facts.rotation_period_days,
+        grants=key_facts.grants,
     )
 
 
@@ -272,6 +295,35 @@ def _read_policy(clients: Clients, region: str, key_arn: str) -> Mapping[str, An
     if not isinstance(document, dict):
         return Unknown("kms:GetKeyPolicy returned a policy that is not a JSON object", resolve, API_ERROR)
     return document
+
+
+def _read_rotation(clients: Clients, region: str, key_arn: str) -> tuple[bool | Unknown, int | None]:
+    """GetKeyRotationStatus: whether automatic rotation is on, and its period in days when the answer gives one."""
+    try:
+        answer = call("kms:GetKeyRotationStatus", key_arn,
+                      lambda: clients.kms(region).get_key_rotation_status(KeyId=key_arn))
+        enabled: bool = answer.required("KeyRotationEnabled", FLAG)
+        days: int | None = answer.optional("RotationPeriodInDays", INTEGER)
+    except Unreadable as err:
+        return err.unknown, None
+    return enabled, days
+
+
+def _read_grants(clients: Clients, region: str, key_arn: str) -> tuple[KeyGrant, ...] | Unknown:
+    """ListGrants, every page: each grant's grantee, operations and constraints."""
+    grants: list[KeyGrant] = []
+    try:
+        for page in call_pages("kms:ListGrants", key_arn,
+                               lambda: clients.kms(region).get_paginator("list_grants").paginate(KeyId=key_arn)):
+            for entry in page.entries("Grants"):
+                constraints = entry.optional("Constraints", OBJECT) or {}
+                grants.append(KeyGrant(
+                    grant_id=entry.required("GrantId", NAME), grantee=entry.required("GranteePrincipal", NAME),
+                    operations=tuple(entry.optional("Operations", NAMES) or ()),
+                    constraints=dict(constraints), name=entry.optional("Name", TEXT) or None))
+    except Unreadable as err:
+        return err.unknown
+    return tuple(grants)
 
 
 def _enum(kind: type[KeyManager] | type[KeyState], meta: Mapping[str, Any], field: str, key_id: str) -> Any:

@@ -148,7 +148,25 @@ class KeyFinder:
             declared_at=logical,
             # A key of the same template is created in the same stack, so in the stream's region.
             in_stream_region=True,
+            rotation=self._rotation(logical, props, _type(resource)),
+            rotation_period_days=self._rotation_period(props),
         )
+
+    def _rotation(self, logical: str, props: Any, kind: str | None) -> bool | OutOfReach:
+        """EnableKeyRotation: absent or false is off (CloudFormation's default)."""
+        if kind != "AWS::KMS::Key":
+            return OutOfReach(f"{logical} is a {kind}, which rotates with its primary key: scan the primary key")
+        enabled = settle(over(self.resolver.member(props, "EnableKeyRotation"), _rotation_flag),
+                         f"EnableKeyRotation of key {logical}")
+        if isinstance(enabled, Unknown):
+            return OutOfReach(f"whether key {logical} rotates is not known: {enabled.reason}")
+        return bool(enabled)
+
+    def _rotation_period(self, props: Any) -> int | None:
+        days = settle(self.resolver.member(props, "RotationPeriodInDays"), "RotationPeriodInDays")
+        if isinstance(days, str) and days.strip().isdigit():
+            return int(days)
+        return days if isinstance(days, int) and not isinstance(days, bool) else None
 
     def _state(self, logical: str, props: Any) -> KeyState | Unknown:
         # PendingWindowInDays only sets the waiting period of a future deletion; the key is not being deleted.
@@ -194,6 +212,10 @@ def _render(value: Any) -> Any:
     if isinstance(value, list):
         return [_render(v) for v in value]
     return value
+
+
+def _rotation_flag(value: Any) -> bool | Unknown:
+    return False if value is NO_VALUE or value is None else _enabled(value)
 
 
 def _enabled(value: Any) -> bool | Unknown:

@@ -215,8 +215,36 @@ def key_from_block(key: ResourceHandle, reference: str) -> Key:
             state = OutOfReach(f"is_enabled of {key.ref(None).address} cannot be resolved: {reason}")
     policy, source, written = _policy_of(key)
     origin = PolicyOrigin.DEFAULT if source == _DEFAULT_SOURCE else PolicyOrigin.GIVEN if source else None
+    rotation, period = _rotation_of(key)
     return Key(reference, region=region, manager=KeyManager.CUSTOMER, state=state, policy=policy,
-               policy_origin=origin, policy_source=source, declared_at=key.ref(None).address, policy_at=written)
+               policy_origin=origin, policy_source=source, declared_at=key.ref(None).address, rotation=rotation,
+               rotation_period_days=period, policy_at=written)
+
+
+def _rotation_of(key: ResourceHandle) -> tuple[bool | OutOfReach, int | None]:
+    """enable_key_rotation (absent is false, the provider's default) and rotation_period_in_days of a key block."""
+    block = key.block
+    assert block is not None
+    address = key.ref(None).address
+    if key.type != "aws_kms_key":
+        # a replica key rotates with its primary; imported key material is rotated by hand, not by KMS
+        return OutOfReach(f"{key.type} sets no rotation of its own: check the primary key, or scan the live "
+                          "stream"), None
+    period_attr = block.attr("rotation_period_in_days")
+    period = key.inst.eval(period_attr.expr, key.bindings()) if period_attr is not None else None
+    days = period if isinstance(period, int) and not isinstance(period, bool) else None
+    attr = block.attr("enable_key_rotation")
+    if attr is None:
+        return False, days
+    value = key.inst.eval(attr.expr, key.bindings())
+    if value is None:
+        return False, days  # null leaves the provider's default
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        value = value.strip().lower() == "true"  # Terraform converts the string to a bool
+    if isinstance(value, bool):
+        return value, days
+    reason = value.reason if isinstance(value, Unknown) else f"{attr.expr.shown} is not known before apply"
+    return OutOfReach(f"enable_key_rotation of {address} cannot be resolved: {reason}"), days
 
 
 def unreadable_block(handle: ResourceHandle) -> Unreadable | None:
