@@ -90,26 +90,33 @@ class ScanRun:
         return sorted((e["location"], e["line"]) for e in self.errors)
 
 
-def scan(*paths: Path | str, args: Sequence[str] = (), cwd: Path | None = None) -> ScanRun:
-    """Run ``sseguard scan PATHS --format json --no-history ARGS`` in-process and return its validated report
-    (no history: a module-scoped run has no per-test history file to write to)."""
-    first = Path(paths[0])
-    where = cwd if cwd is not None else (first if first.is_dir() else first.parent)
+def in_process(argv: Sequence[str], cwd: Path) -> tuple[int, str, str]:
+    """Run the command line's ``main`` with ``argv`` in this process, in ``cwd``: (exit code, stdout, stderr). No
+    traceback may reach stderr."""
     out, err = io.StringIO(), io.StringIO()
     before = os.getcwd()
-    os.chdir(where)
+    os.chdir(cwd)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                code = cli.main(["scan", *(str(p) for p in paths), "--format", "json", "--no-history", *args])
+                code = cli.main(list(argv))
             except SystemExit as exc:  # argparse usage errors
                 code = exc.code if isinstance(exc.code, int) else 2
     finally:
         os.chdir(before)
     assert "Traceback" not in err.getvalue(), err.getvalue()
-    report = json.loads(out.getvalue())
+    return code, out.getvalue(), err.getvalue()
+
+
+def scan(*paths: Path | str, args: Sequence[str] = (), cwd: Path | None = None) -> ScanRun:
+    """Run ``sseguard scan PATHS --format json --no-history ARGS`` in-process and return its validated report
+    (no history: a module-scoped run has no per-test history file to write to)."""
+    first = Path(paths[0])
+    where = cwd if cwd is not None else (first if first.is_dir() else first.parent)
+    code, out, err = in_process(["scan", *(str(p) for p in paths), "--format", "json", "--no-history", *args], where)
+    report = json.loads(out)
     validate_report(report)
-    return ScanRun(code, report, err.getvalue())
+    return ScanRun(code, report, err)
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> Path:

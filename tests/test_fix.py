@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -15,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, TESTS, scan, write
-from sseguard import cli
+from helpers import REPO, TESTS, in_process, scan, write
 from sseguard.fix.run import prepare
 from sseguard.fix.run import write as write_fix
 from sseguard.options import ScanOptions
@@ -36,19 +33,7 @@ def tree(tmp_path: Path, name: str) -> Path:
 
 def fix(where: Path, *args: str) -> tuple[int, str, str]:
     """Run ``sseguard fix ARGS`` in-process in ``where``: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    before = os.getcwd()
-    os.chdir(where)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli.main(["fix", *args])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 2
-    finally:
-        os.chdir(before)
-    assert "Traceback" not in err.getvalue(), err.getvalue()
-    return code, out.getvalue(), err.getvalue()
+    return in_process(["fix", *args], where)
 
 
 def files_of(root: Path) -> dict[str, bytes]:
