@@ -1,5 +1,7 @@
 # Only the calls the rule handler makes, scoped as far as IAM allows.
 
+# No aws:SourceAccount condition: Lambda does not document setting it when it assumes an execution role, and a
+# condition on a missing key denies. Only this account can pass the role to a function anyway.
 data "aws_iam_policy_document" "assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -7,12 +9,6 @@ data "aws_iam_policy_document" "assume" {
     principals {
       type        = "Service"
       identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
     }
   }
 }

@@ -1,6 +1,8 @@
 # Every read and PutEvaluations happen in the member account, through the member role, so the function's role holds
 # only its own logs and the one AssumeRole.
 
+# No aws:SourceAccount condition: Lambda does not document setting it when it assumes an execution role, and a
+# condition on a missing key denies. Only this account can pass the role to a function anyway.
 data "aws_iam_policy_document" "assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -8,12 +10,6 @@ data "aws_iam_policy_document" "assume" {
     principals {
       type        = "Service"
       identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
     }
   }
 }
