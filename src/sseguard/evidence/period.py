@@ -409,11 +409,13 @@ def chart_history(history: History | None, start: dt.date, end: dt.date,
     when there is a history, and ``unrecorded``, the rows of the run being reported, which is recorded after its
     reports are written. The chain is not checked: the chart is no evidence, and checking every row of the history
     on every scan would cost a scan as much as the history is long."""
-    return _period(history, start, end, dt.datetime.now(dt.UTC), VerifyResult(), unrecorded).chart_history()
+    # Without the Config and Security Hub results: the chart counts sseguard's own statuses only.
+    return _period(history, start, end, dt.datetime.now(dt.UTC), VerifyResult(), unrecorded,
+                   with_results=False).chart_history()
 
 
 def _period(history: History | None, start: dt.date, end: dt.date, now: dt.datetime, integrity: VerifyResult,
-            unrecorded: Sequence[Row] = ()) -> PeriodReport:
+            unrecorded: Sequence[Row] = (), *, with_results: bool = True) -> PeriodReport:
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     lo, hi = day_start(start), day_start(end + dt.timedelta(days=1))
@@ -452,7 +454,7 @@ def _period(history: History | None, start: dt.date, end: dt.date, now: dt.datet
     remediations = [RemediationRecord.from_row(r) for r in history.rows(kind=REMEDIATION, start=lo, end=hi)] \
         if history is not None else []
     keys = keys_of((identities[key][1], row) for key, row in latest_row.items())
-    results = _results(history, lo, hi, days, streams, not_understood) if history is not None else []
+    results = _results(history, lo, hi, days, streams, not_understood) if history and with_results else []
     return PeriodReport(start, end, now, str(history.path) if history is not None else "", integrity, runs, streams,
                         days, not_understood, remediations, keys, results)
 

@@ -23,6 +23,9 @@ SECURITYHUB_RESULT = "securityhub_result"
 RESULT_KINDS = (CONFIG_RESULT, SECURITYHUB_RESULT)
 RESULT_SCHEMA = "sseguard/external-result/v1"
 NOT_APPLICABLE = "not-applicable"
+# How sseguard's own ASFF findings name themselves (``report/asff.py``): their GeneratorId and ProductFields key.
+SSEGUARD_GENERATOR = f"sseguard/{CONTROL_ID}"
+SSEGUARD_CONTROL = CONTROL_ID
 RESULT_VERDICTS = ("pass", "fail", "unknown", NOT_APPLICABLE)
 
 # Config's ComplianceType and Security Hub's Compliance.Status, read as verdicts. INSUFFICIENT_DATA, WARNING and

@@ -14,8 +14,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sseguard.control.codes import CONTROL_ID
-from sseguard.evidence.results import SECURITYHUB_RESULT, ExternalResult, parse_stream_arn
+from sseguard.evidence.results import (
+    SECURITYHUB_RESULT,
+    SSEGUARD_CONTROL,
+    SSEGUARD_GENERATOR,
+    ExternalResult,
+    parse_stream_arn,
+)
 from sseguard.model import Unknown
 from sseguard.sources.aws.answers import NAME, OBJECT, TEXT, Answer, Unreadable, call_pages
 from sseguard.sources.aws.config_results import Read
@@ -24,7 +29,6 @@ from sseguard.sources.aws.session import Clients
 
 GET_FINDINGS = "securityhub:GetFindings"
 CONTROL = "Kinesis.1"
-SSEGUARD_GENERATOR = f"sseguard/{CONTROL_ID}"
 STREAM_TYPE = "AwsKinesisStream"
 _EQUALS = "EQUALS"
 QUERIES: tuple[Mapping[str, Any], ...] = (
@@ -38,7 +42,8 @@ def source_of(finding: Answer) -> str | None:
     """``Security Hub sseguard`` for sseguard's own findings, ``Security Hub Kinesis.1`` for the control's, None
     for any other finding."""
     fields = finding.optional("ProductFields", OBJECT) or {}
-    if finding.optional("GeneratorId", TEXT) == SSEGUARD_GENERATOR or fields.get("sseguard/ControlId") == CONTROL_ID:
+    ours = fields.get("sseguard/ControlId") == SSEGUARD_CONTROL
+    if ours or finding.optional("GeneratorId", TEXT) == SSEGUARD_GENERATOR:
         return "Security Hub sseguard"
     compliance = finding.optional("Compliance", OBJECT) or {}
     if compliance.get("SecurityControlId") == CONTROL or fields.get("ControlId") == CONTROL:
