@@ -198,6 +198,23 @@ def test_config_results_paged_with_a_disagreement_and_not_applicable(aws: MotoAw
     with zipfile.ZipFile(bundle) as z:
         assert '<tr class="disagree">' in z.read("report.html").decode()
         assert json.loads(z.read("report.json"))["results"]["disagreeing_days"] == 1
+        raw = [json.loads(line) for line in z.read("results.jsonl").decode().splitlines()]
+        entries = {n: z.read(n) for n in z.namelist()}
+    # The raw rows of the results recorded in the period (the one recorded before it is not among them).
+    assert sorted((r["kind"], r["result"]["resource"]["address"]) for r in raw) == sorted(
+        [(CONFIG_RESULT, arn(n)) for n in ("good", "off", "gone", "locked")])
+    code, text, _ = run("evidence", "verify", str(bundle), "--db", str(db()))
+    assert code == 0, text
+    assert "8 history rows match their hashes" in text  # the run, its 3 findings and the 4 results
+    edited = [dict(r, result=dict(r["result"], word="NON_COMPLIANT")) if i == 0 else r for i, r in enumerate(raw)]
+    entries["results.jsonl"] = "".join(json.dumps(r, sort_keys=True) + "\n" for r in edited).encode()
+    forged = db().parent / "forged.zip"
+    with zipfile.ZipFile(forged, "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    code, text, _ = run("evidence", "verify", str(forged))
+    assert code == 1
+    assert f"results.jsonl line 1 (history row {raw[0]['seq']}) was edited: it does not match its row hash" in text
 
 
 def test_through_an_aggregator(aws: MotoAws, config: ConfigResultsServer) -> None:
