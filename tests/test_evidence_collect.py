@@ -25,7 +25,7 @@ from aws_server import ACCOUNT, MotoAws, arn, client, make_key, make_stream
 from config_results_server import ConfigResultsServer, evaluation
 from sseguard import cli
 from sseguard.evidence.results import CONFIG_RESULT, SECURITYHUB_RESULT, live_stream_key
-from sseguard.evidence.store import History
+from sseguard.evidence.store import History, format_time
 
 MANAGED = "kinesis-stream-encrypted"
 OURS = "sseguard-kinesis-stream-encrypted"
@@ -281,3 +281,18 @@ def test_a_report_without_results_has_no_results_section(aws: MotoAws) -> None:
     assert "results" not in json.loads(text)
     _, report, _ = run("evidence", "report", "--from", TODAY, "--format", "md")
     assert "Config and Security Hub" not in report
+
+
+def test_observations_are_dated_each_by_its_own_time(tmp_path: Path) -> None:
+    later, earlier = NOW - dt.timedelta(hours=1), NOW - dt.timedelta(days=2)
+    with History.open(tmp_path / "h.sqlite3", create=True) as h:
+        appended = h.append_observations(CONFIG_RESULT, [(later, "k", "pass", {"n": 1}),
+                                                         (earlier, "k", "fail", {"n": 2})])
+        stored = list(h.rows())
+        assert [(r.recorded_at, r.status, r.data()) for r in stored] == [
+            (format_time(later), "pass", {"n": 1}), (format_time(earlier), "fail", {"n": 2})]
+        assert {r.run_id for r in stored} == {appended.run_id}
+        assert (appended.first_seq, appended.last_seq) == (1, 2)
+        assert h.verify().ok
+        with pytest.raises(ValueError, match="finding rows are recorded by append_run"):
+            h.append_observations("finding", [])
