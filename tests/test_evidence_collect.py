@@ -296,3 +296,16 @@ def test_observations_are_dated_each_by_its_own_time(tmp_path: Path) -> None:
         assert h.verify().ok
         with pytest.raises(ValueError, match="finding rows are recorded by append_run"):
             h.append_observations("finding", [])
+
+
+def test_a_stream_name_is_read_in_the_account_of_the_role_assumed(aws: MotoAws, config: ConfigResultsServer) -> None:
+    other = "210987654321"
+    config.state.rules = {MANAGED: [evaluation(MANAGED, "orders", "COMPLIANT", NOW)]}
+    code, out, err = run("evidence", "collect", "--region", "eu-west-1", "--config-rule", MANAGED,
+                         "--role-arn", f"arn:aws:iam::{other}:role/auditor")
+    assert (code, err) == (0, "")
+    assert out == f"recorded 1 result (config_result 1) in {db()}; 0 already recorded\n"
+    [(key, status, _, body)] = rows(CONFIG_RESULT)
+    address = f"arn:aws:kinesis:eu-west-1:{other}:stream/orders"
+    assert (body["resource"]["address"], body["via"], status) == (address, f"config {other}/eu-west-1", "pass")
+    assert key == live_stream_key(address)
