@@ -454,7 +454,7 @@ def _period(history: History | None, start: dt.date, end: dt.date, now: dt.datet
     remediations = [RemediationRecord.from_row(r) for r in history.rows(kind=REMEDIATION, start=lo, end=hi)] \
         if history is not None else []
     keys = keys_of((identities[key][1], row) for key, row in latest_row.items())
-    results = _results(history, lo, hi, days, streams, not_understood) if history and with_results else []
+    results = _results(history, lo, hi, days, streams, not_understood) if history is not None and with_results else []
     return PeriodReport(start, end, now, str(history.path) if history is not None else "", integrity, runs, streams,
                         days, not_understood, remediations, keys, results)
 
