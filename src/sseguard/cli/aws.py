@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import replace
 
 from sseguard.cli.common import Subcommands, UsageError, add_report_options, emit_report
 from sseguard.cli.live import add_live_options, live_options
@@ -22,7 +24,10 @@ refused: the key check that needs them (KSSE015, KSSE016) is named as not run, w
 time: --timeout bounds the whole scan (default 300 s). Past it no call is made and every stream or region not
 read is unknown (KSSE021, "not read before the --timeout deadline"); raise it for large organisations. Each
 attempt of a call waits at most 5 s to connect and 20 s for an answer, and a call that timed out twice is not
-tried again."""
+tried again.
+--config-query: config:SelectResourceConfig in each account and region instead of kinesis:ListStreams and
+kinesis:DescribeStreamSummary (Config's last recorded item of each stream; a region whose query fails is unknown);
+the JSON report's calls_saved_by_config_query counts the Kinesis calls not made."""
 
 
 def register(subparsers: Subcommands) -> None:
@@ -34,17 +39,25 @@ def register(subparsers: Subcommands) -> None:
     )
     add_report_options(aws)
     add_live_options(aws)
+    aws.add_argument("--config-query", action="store_true",
+                     help="take the streams from AWS Config's advanced query (config:SelectResourceConfig) instead "
+                          "of kinesis:ListStreams and DescribeStreamSummary; only the keys are read from KMS")
     aws.set_defaults(func=_cmd_aws)
 
 
 def _cmd_aws(args: argparse.Namespace) -> int:
     from sseguard.sources.aws import AwsSetupError, scan_aws
 
-    options = live_options(args)
+    options = replace(live_options(args), config_query=args.config_query)
     try:
         scan = scan_aws(options)
     except AwsSetupError as err:
         raise UsageError(str(err)) from None
     findings = judge(scan.result.streams, ScanOptions(strict_key_policy=args.strict_key_policy))
     report = Report(findings, scan.result.inputs, scan.result.errors, extra=dict(scan.api))
+    saved = scan.api.get("calls_saved_by_config_query")
+    if saved is not None:
+        sys.stderr.write(f"sseguard: note: --config-query: the streams came from AWS Config; calls saved: "
+                         f"{saved['kinesis:DescribeStreamSummary']} kinesis:DescribeStreamSummary and "
+                         f"{saved['kinesis:ListStreams']} kinesis:ListStreams\n")
     return emit_report(report, args)

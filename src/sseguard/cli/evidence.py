@@ -1,5 +1,6 @@
-"""``sseguard evidence report|bundle|verify|keygen``: the history over a period, as reports and auditor's bundles,
-signed with a key file or a KMS key and verified with the public key alone.
+"""``sseguard evidence report|bundle|verify|collect|keygen``: the history over a period, as reports and auditor's
+bundles, signed with a key file or a KMS key and verified with the public key alone; ``collect`` adds AWS Config
+and Security Hub results to it (its own module, ``cli/collect.py``).
 
 Exit codes: 0 ok, 1 tampering found (or a bundle refused because the history is broken), 2 usage error or an
 unreadable history or bundle. The reading commands open the history read-only, so they work on read-only media.
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sseguard.cli import collect
 from sseguard.cli.common import Subcommands
 from sseguard.cli.history import db_path
 from sseguard.report.escape import text_safe
@@ -86,6 +88,8 @@ def register(subparsers: Subcommands) -> None:
                                                         "kms:Verify)")
     _kms_options(verify)
     verify.set_defaults(func=_cmd_verify)
+
+    collect.register(actions)
 
     keygen = actions.add_parser("keygen", help="write an Ed25519 key pair for signing bundles and history digests")
     keygen.add_argument("-o", "--output", metavar="DIR", required=True,

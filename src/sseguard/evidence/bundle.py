@@ -28,6 +28,7 @@ from sseguard.control.codes import CONTROL_ID, CONTROL_TITLE
 from sseguard.control.mappings import mappings
 from sseguard.evidence.period import PeriodReport, compute_period
 from sseguard.evidence.render import render_csv, render_html, render_json
+from sseguard.evidence.results import RESULT_KINDS
 from sseguard.evidence.signing import SignatureDoc, Signer, SigningError, Verifier
 from sseguard.evidence.store import History, Row, canonical, day_start, format_time, row_hash
 
@@ -36,7 +37,8 @@ SIGNATURE = "signature.json"
 SIGNATURE_SCHEMA = "sseguard/evidence-signature/v1"
 BUNDLE_SCHEMA = "sseguard/evidence-bundle/v1"
 SELF_HASH = "manifest_sha256"
-ROW_FILES = ("findings.jsonl", "runs.jsonl")
+# results.jsonl (Config and Security Hub results, ``evidence collect``) is in a bundle whose period has any.
+ROW_FILES = ("findings.jsonl", "runs.jsonl", "results.jsonl")
 # A fixed entry time makes the same content give the same zip, byte for byte.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -78,9 +80,11 @@ def manifest_self_hash(manifest: Mapping[str, Any]) -> str:
 def _rows_jsonl(rows: list[Row], field_name: str) -> bytes:
     lines = []
     for r in rows:
-        lines.append(json.dumps({"seq": r.seq, "run_id": r.run_id, "recorded_at": r.recorded_at,
-                                 "stream_key": r.stream_key, "status": r.status, field_name: r.data(),
-                                 "prev_hash": r.prev_hash, "hash": r.hash}, ensure_ascii=False, sort_keys=True))
+        line = {"seq": r.seq, "run_id": r.run_id, "recorded_at": r.recorded_at, "stream_key": r.stream_key,
+                "status": r.status, field_name: r.data(), "prev_hash": r.prev_hash, "hash": r.hash}
+        if field_name == "result":  # a result row's kind (config_result, securityhub_result) is part of its hash
+            line["kind"] = r.kind
+        lines.append(json.dumps(line, ensure_ascii=False, sort_keys=True))
     return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
 
 
@@ -102,8 +106,11 @@ def bundle_files(history: History, report: PeriodReport) -> dict[str, bytes]:
     lo, hi = day_start(report.start), day_start(report.end + dt.timedelta(days=1))
     findings = list(history.rows(kind="finding", start=lo, end=hi))
     runs = list(history.rows(kind="run", start=lo, end=hi))
+    results = sorted((r for kind in RESULT_KINDS for r in history.rows(kind=kind, start=lo, end=hi)),
+                     key=lambda r: r.seq)
     mapping_doc = {"control": CONTROL_ID, "title": CONTROL_TITLE, **mappings()}
     return {
+        **({"results.jsonl": _rows_jsonl(results, "result")} if results else {}),
         "report.html": render_html(report).encode("utf-8"),
         "report.json": render_json(report).encode("utf-8"),
         "report.csv": render_csv(report).encode("utf-8"),
@@ -250,8 +257,9 @@ def _check_rows(name: str, data: bytes, check: BundleCheck, history: History | N
             item = json.loads(line)
             if not isinstance(item, dict):
                 raise ValueError("not an object")
-            kind = "finding" if "finding" in item else "run"
-            body = canonical(item[kind])
+            field_name = next((k for k in ("result", "finding") if k in item), "run")
+            kind = str(item["kind"]) if field_name == "result" else field_name
+            body = canonical(item[field_name])
             digest = row_hash(str(item["prev_hash"]), str(item["run_id"]), kind, str(item["recorded_at"]),
                               item.get("stream_key"), item.get("status"), body)
         except (ValueError, KeyError, TypeError) as err:

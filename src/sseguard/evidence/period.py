@@ -20,7 +20,9 @@ from itertools import chain
 from typing import Any
 
 from sseguard import __version__
+from sseguard.evidence.compare import SourceComparison, compare, sseguard_days, stream_key_of
 from sseguard.evidence.keys import KeyPeriod, keys_of
+from sseguard.evidence.results import RESULT_KINDS, RESULT_VERDICTS, RecordedResult
 from sseguard.evidence.store import REMEDIATION, History, Row, VerifyResult, day_start, format_time, parse_time
 
 SCHEMA_ID = "sseguard/evidence-period/v1"
@@ -287,6 +289,8 @@ class PeriodReport:
     remediations: list[RemediationRecord] = field(default_factory=list)
     # The keys the streams use, as their latest findings describe them (the Keys section).
     keys: list[KeyPeriod] = field(default_factory=list)
+    # Config and Security Hub results beside sseguard's verdict (``sseguard evidence collect``), per stream and source.
+    results: list[SourceComparison] = field(default_factory=list)
 
     def runs_per_day(self) -> dict[dt.date, int]:
         counts = dict.fromkeys(self.days, 0)
@@ -363,7 +367,15 @@ class PeriodReport:
             "streams": [s.to_dict(self.end) for s in self.streams],
             "remediations": [r.to_dict() for r in self.remediations],
             "keys": [k.to_dict() for k in self.keys],
+            # Only a history with collected results has the section: the report of any other is unchanged.
+            **({"results": self.results_dict()} if self.results else {}),
         }
+
+    def results_dict(self) -> dict[str, Any]:
+        """The Config and Security Hub section: how many stream-days disagree, and every comparison."""
+        return {"disagreeing_days": sum(c.disagreeing_days for c in self.results),
+                "streams_disagreeing": len({c.address for c in self.results if c.disagreeing_days}),
+                "comparisons": [c.to_dict() for c in self.results]}
 
     def summary(self) -> dict[str, int]:
         return {
@@ -397,11 +409,13 @@ def chart_history(history: History | None, start: dt.date, end: dt.date,
     when there is a history, and ``unrecorded``, the rows of the run being reported, which is recorded after its
     reports are written. The chain is not checked: the chart is no evidence, and checking every row of the history
     on every scan would cost a scan as much as the history is long."""
-    return _period(history, start, end, dt.datetime.now(dt.UTC), VerifyResult(), unrecorded).chart_history()
+    # Without the Config and Security Hub results: the chart counts sseguard's own statuses only.
+    return _period(history, start, end, dt.datetime.now(dt.UTC), VerifyResult(), unrecorded,
+                   with_results=False).chart_history()
 
 
 def _period(history: History | None, start: dt.date, end: dt.date, now: dt.datetime, integrity: VerifyResult,
-            unrecorded: Sequence[Row] = ()) -> PeriodReport:
+            unrecorded: Sequence[Row] = (), *, with_results: bool = True) -> PeriodReport:
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     lo, hi = day_start(start), day_start(end + dt.timedelta(days=1))
@@ -440,8 +454,34 @@ def _period(history: History | None, start: dt.date, end: dt.date, now: dt.datet
     remediations = [RemediationRecord.from_row(r) for r in history.rows(kind=REMEDIATION, start=lo, end=hi)] \
         if history is not None else []
     keys = keys_of((identities[key][1], row) for key, row in latest_row.items())
+    results = _results(history, lo, hi, days, streams, not_understood) if history is not None and with_results else []
     return PeriodReport(start, end, now, str(history.path) if history is not None else "", integrity, runs, streams,
-                        days, not_understood, remediations, keys)
+                        days, not_understood, remediations, keys, results)
+
+
+def _results(history: History, lo: str, hi: str, days: list[dt.date], streams: list[StreamPeriod],
+             not_understood: list[str]) -> list[SourceComparison]:
+    """Config and Security Hub results set beside sseguard's day statuses. Results recorded before the period are
+    read too: the last one before it is still in force on its first days."""
+    found: list[RecordedResult] = []
+    for row in chain.from_iterable(history.rows(kind=kind, end=hi) for kind in RESULT_KINDS):
+        if _stream_identity(row.stream_key) is None:
+            not_understood.append(f"row {row.seq} ({row.describe()}) has no readable stream key: it is left out of "
+                                  "the Config and Security Hub section")
+            continue
+        if row.status not in RESULT_VERDICTS:
+            not_understood.append(f"row {row.seq} ({row.describe()}) has status {row.status!r}, which this sseguard "
+                                  "does not know: it counts as unknown")
+        found.append(RecordedResult.from_row(row))
+    if not found:
+        return []
+    wanted = {r.stream_key for r in found}
+    ours = {}
+    for s in streams:
+        key = stream_key_of(s.control, s.address, s.source_kind, s.location)
+        if key in wanted:
+            ours[key] = sseguard_days((span.first, span.last, span.status, span.code) for span in s.timeline)
+    return compare(found, days, lo, ours)
 
 
 def _name_unknown_status(row: Row, not_understood: list[str]) -> None:

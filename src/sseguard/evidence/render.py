@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from sseguard.control.codes import CONTROL_ID
+from sseguard.evidence.compare import AGREE, DISAGREE, NOT_COMPARED
 from sseguard.evidence.keys import fact_words, rotation_words
 from sseguard.evidence.period import NOT_SCANNED, NOT_SEEN, PeriodReport
 from sseguard.report.decryptors import decryptor_lines
@@ -25,6 +27,9 @@ TIMELINE_LEGEND = ("P pass, F fail, U unknown, S suppressed, - not seen by that 
                    "a space every 7 days")
 CSV_COLUMNS = ("control", "address", "resource_type", "source_kind", "location", "from", "to", "days", "day_status",
                "code", "observations")
+STREAM_TYPE = "AWS::Kinesis::Stream"
+# How a comparison of Config's or Security Hub's result with sseguard's verdict reads.
+MARKS = {AGREE: "agree", DISAGREE: "DISAGREE", NOT_COMPARED: "not compared"}
 _COLORS = {"pass": "#2e7d32", "suppressed": "#1565c0", "unknown": "#f9a825", "fail": "#c62828",
            NOT_SEEN: "#9e9e9e", NOT_SCANNED: "#e0e0e0"}
 
@@ -45,7 +50,26 @@ def render_csv(report: PeriodReport) -> str:
                      span.first.isoformat(), span.last.isoformat(), span.days, span.status, span.code or "",
                      span.observations]
             writer.writerow([csv_safe(cell) for cell in cells])
+    for c in report.results:
+        for r in c.spans:
+            # Rows of the same columns: the source stands where sseguard's source kind does, and the code names
+            # the service's word and sseguard's status beside it, with a disagreement spelled out.
+            cells = [CONTROL_ID, c.address, STREAM_TYPE, result_kind(c.source), c.source, r.first.isoformat(),
+                     r.last.isoformat(), r.days, r.result.verdict, result_code(r.to_dict()),
+                     1 if r.first.isoformat() <= r.result.at[:10] <= r.last.isoformat() else 0]
+            writer.writerow([csv_safe(cell) for cell in cells])
     return out.getvalue()
+
+
+def result_kind(source: str) -> str:
+    """``config`` or ``securityhub``: the CSV's source kind of a result."""
+    return "securityhub" if source.startswith("Security Hub") else "config"
+
+
+def result_code(span: dict[str, Any]) -> str:
+    """A result span's word beside sseguard's: ``COMPLIANT; sseguard fail KSSE012; DISAGREE``."""
+    ours = " ".join(str(v) for v in (span["sseguard"], span["sseguard_code"]) if v)
+    return f"{span['word']}; sseguard {ours}; {MARKS[span['agreement']]}"
 
 
 def _t(stamp: str | None) -> str:
@@ -139,6 +163,7 @@ def render_markdown(report: PeriodReport) -> str:
         lines += ["", "## Live remediation", ""]
         lines += [f"- {md_code(r['address'])}: {_md(remediation_text(r))}" for r in data["remediations"]]
     lines += _md_keys(data["keys"])
+    lines += _md_results(data.get("results"))
     lines += ["", "## Runs", "", "| recorded at | run | command | inputs | git commit | findings |",
               "|---|---|---|---|---|---|"]
     for r in data["runs"]:
@@ -161,13 +186,49 @@ def _md_keys(keys: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+RESULTS_INTRO = ("Each Config or Security Hub result stays in force until its next one; sseguard's status is its "
+                 "last of the day. A pass against a fail is a disagreement; anything else is not compared.")
+
+
+def results_headline(results: dict[str, Any]) -> str:
+    """The section's first line: how many stream-days disagree."""
+    if not results["disagreeing_days"]:
+        return "No disagreement: on every day both judged, Config and Security Hub said what sseguard said."
+    return (f"DISAGREEMENT on {counted(results['disagreeing_days'], 'stream-day')} "
+            f"({counted(results['streams_disagreeing'], 'stream')}): Config or Security Hub said otherwise than "
+            "sseguard.")
+
+
+def _result_cells(span: dict[str, Any]) -> tuple[str, str, str]:
+    """sseguard's status, the result in force, and when that result was recorded, as text."""
+    ours = " ".join(str(v) for v in (span["sseguard"], span["sseguard_code"]) if v)
+    return ours, f"{span['word']} ({span['result']})", _t(span["recorded_at"])
+
+
+def _md_results(results: dict[str, Any] | None) -> list[str]:
+    if not results:
+        return []
+    lines = ["", "## Config and Security Hub beside sseguard", "", f"**{results_headline(results)}**", "",
+             RESULTS_INTRO, "", "| stream | source | days | sseguard | result in force | recorded at | agreement |",
+             "|---|---|---|---|---|---|---|"]
+    for c in results["comparisons"]:
+        for span in c["spans"]:
+            ours, theirs, at = _result_cells(span)
+            mark = MARKS[span["agreement"]]
+            if span["agreement"] == DISAGREE:
+                mark = f"**{mark}**"
+            lines.append(f"| {md_code(c['address'])} | {_md(c['source'])} | {_md(_span_dates(span))} | {_md(ours)} | "
+                         f"{_md(theirs)} | {_md(at)} | {mark} |")
+    return lines
+
+
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em;color:#212121}
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;
 vertical-align:top}th{background:#f5f5f5}code{font-size:90%}
 .ok{background:#e8f5e9;border:1px solid #2e7d32;padding:8px}.broken{background:#ffebee;border:2px solid #c62828;
 padding:8px}.cells{white-space:nowrap}.cell{display:inline-block;width:12px;height:16px;margin-right:1px}
-.legend span{margin-right:1em}
+.legend span{margin-right:1em}tr.disagree td{background:#ffebee;font-weight:bold}
 """
 
 
@@ -254,7 +315,7 @@ def render_html(report: PeriodReport) -> str:
             "<h2>Compliance over time</h2>" + _chart(data["days"]), _html_legend(),
             _html_streams(data["streams"], len(report.days)), *_html_episodes(data["streams"]),
             *_html_suppressions(data["streams"]), *_html_remediations(data["remediations"]), *_html_keys(data["keys"]),
-            _html_runs(data["runs"]),
+            *_html_results(data.get("results")), _html_runs(data["runs"]),
             mapping_section()]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>sseguard evidence {_e(period)}</title><style>{_CSS}</style></head><body>"
@@ -356,6 +417,25 @@ def _html_keys(keys: list[dict[str, Any]]) -> list[str]:
              ", ".join(f"<code>{_e(s)}</code>" for s in k["streams"])] for k in keys]
     return ['<h2 id="keys">Keys</h2><p>Each key the streams use, as their latest findings in the period describe it.'
             "</p>" + _table(["key", "manager", "state", "rotation", "who can decrypt", "streams"], rows)]
+
+
+def _html_results(results: dict[str, Any] | None) -> list[str]:
+    if not results:
+        return []
+    rows = []
+    for c in results["comparisons"]:
+        for span in c["spans"]:
+            ours, theirs, at = _result_cells(span)
+            css = ' class="disagree"' if span["agreement"] == DISAGREE else ""
+            cells = [f"<code>{_e(c['address'])}</code>", _e(c["source"]), _e(_span_dates(span)), _e(ours), _e(theirs),
+                     _e(at), _e(MARKS[span["agreement"]])]
+            rows.append(f"<tr{css}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("stream", "source", "days", "sseguard", "result in force",
+                                              "recorded at", "agreement"))
+    headline = results_headline(results)
+    box = "broken" if results["disagreeing_days"] else "ok"
+    return [f'<h2 id="results">Config and Security Hub beside sseguard</h2><p class="{box}">{_e(headline)}</p>'
+            f"<p>{_e(RESULTS_INTRO)}</p><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"]
 
 
 def _html_runs(runs: list[dict[str, Any]]) -> str:

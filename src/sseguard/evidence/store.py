@@ -296,21 +296,37 @@ class History:
         items = [(kind, key, status, canonical(body)) for key, status, body in records]
         return self._append(run_id, recorded_at, items)
 
+    def append_observations(self, kind: str,
+                            records: Sequence[tuple[dt.datetime, str | None, str | None, Mapping[str, Any]]]
+                            ) -> Appended:
+        """Like :meth:`append_records`, but each row is given its own time (stream key, status and body follow it):
+        results another service recorded (a Config evaluation, a Security Hub finding) are dated when that service
+        recorded them, not when sseguard read them. One transaction, one run id."""
+        if kind in ("run", "finding"):
+            raise ValueError(f"{kind} rows are recorded by append_run, with their header")
+        run_id = secrets.token_hex(8)
+        times = [format_time(at) for at, _, _, _ in records]
+        items = [(kind, key, status, canonical(body)) for _, key, status, body in records]
+        return self._append(run_id, format_time(dt.datetime.now(dt.UTC)), items, times)
+
     def _append(self, run_id: str, recorded_at: str,
                 items: Sequence[tuple[str, str | None, str | None, str]]
-                | Callable[[ChainHead], Sequence[tuple[str, str | None, str | None, str]]]) -> Appended:
+                | Callable[[ChainHead], Sequence[tuple[str, str | None, str | None, str]]],
+                times: Sequence[str] = ()) -> Appended:
         """Chain ``items`` (kind, stream key, status, body) after the head, in one write transaction. ``items`` may
-        be a function of the head, called under the write lock (a body that names what it follows)."""
+        be a function of the head, called under the write lock (a body that names what it follows). ``times``, when
+        given, dates each item; else every row is dated ``recorded_at``."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
             seq, prev = self._append_point()
             first = seq + 1
             values = []
-            for kind, key, status, body in (items(ChainHead(seq, prev)) if callable(items) else items):
+            for i, (kind, key, status, body) in enumerate(items(ChainHead(seq, prev)) if callable(items) else items):
                 seq += 1
-                digest = row_hash(prev, run_id, kind, recorded_at, key, status, body)
-                values.append((seq, run_id, kind, recorded_at, key, status, body, prev, digest))
+                at = times[i] if times else recorded_at
+                digest = row_hash(prev, run_id, kind, at, key, status, body)
+                values.append((seq, run_id, kind, at, key, status, body, prev, digest))
                 prev = digest
             conn.executemany(f"INSERT INTO records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
             conn.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",

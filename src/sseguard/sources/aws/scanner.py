@@ -6,13 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from sseguard.kms import is_kms
 from sseguard.model import Key, ScannedInput, SourceKind, SourceResult, Stream, Unknown
 from sseguard.sources.aws.adapter import stream_from_error, to_stream, unreadable_place
-from sseguard.sources.aws.collect import Described, Target, describe, enabled_regions, list_target
+from sseguard.sources.aws.collect import DESCRIBE, Described, Target, describe, enabled_regions, list_target
+from sseguard.sources.aws.config_query import SELECT, calls_saved, query_target
 from sseguard.sources.aws.deadline import Deadline
 from sseguard.sources.aws.keys import KeyRef, KeyResolver, place
 from sseguard.sources.aws.progress import Progress
@@ -59,6 +60,8 @@ class AwsScanOptions:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     warn: Callable[[str], None] | None = None
+    # Streams from AWS Config's advanced query (SelectResourceConfig) instead of ListStreams/DescribeStreamSummary.
+    config_query: bool = False
 
 
 @dataclass
@@ -80,6 +83,8 @@ class LiveAccounts:
     deadline: Deadline
     counter: ApiCounter
     limits: RegionalLimits
+    # The Kinesis calls --config-query saved (set by ``read_streams`` when it asked Config).
+    saved: dict[str, int] | None = None
 
     def accounts(self) -> dict[str, Account]:
         """The accounts entered, by id."""
@@ -107,7 +112,11 @@ def open_live(options: AwsScanOptions) -> LiveAccounts:
 def scan_aws(options: AwsScanOptions) -> AwsScan:
     """Read every stream the options name; raises ``AwsSetupError`` when the scan cannot start at all."""
     live = open_live(options)
-    return AwsScan(read_streams(live), live.counter.as_report())
+    streams = read_streams(live)
+    api: dict[str, dict[str, int]] = live.counter.as_report()
+    if live.saved is not None:
+        api["calls_saved_by_config_query"] = live.saved
+    return AwsScan(streams, api)
 
 
 def read_streams(live: LiveAccounts) -> SourceResult:
@@ -136,25 +145,64 @@ def _scan_accounts(live: LiveAccounts, result: SourceResult, progress: Progress)
         targets = _targets(accounts, wanted, place_pool, result)
         progress.add_places(len(targets))
         result.inputs.extend(ScannedInput(SourceKind.AWS, t.location) for t in targets)
-        listed: dict[Future[list[str] | Unknown], Target] = {
-            place_pool.submit(list_target, t, limits): t for t in targets
-        }
-        described: list[Future[Described]] = []
-        for done in as_completed(listed):
-            target = listed[done]
-            names = done.result()
-            if isinstance(names, Unknown):
-                result.streams.append(unreadable_place(target.account.account_id, target.region, names))
-                progress.place_done(0)
-                continue
-            progress.place_done(len(names))
-            for name in names:
-                future = call_pool.submit(describe, target, name, limits)
-                future.add_done_callback(lambda _: progress.stream_done())
-                described.append(future)
-        answers = [f.result() for f in described]
+        if options.config_query:
+            answers, per_place = _from_config(targets, place_pool, result, progress)
+            live.saved = calls_saved(per_place)
+        else:
+            answers = _from_kinesis(targets, place_pool, call_pool, limits, result, progress)
         resolver = KeyResolver({a.account_id: a for a in accounts}, call_pool)
-        result.streams.extend(_adapt(answers, resolver))
+        streams = _adapt(answers, resolver)
+        if options.config_query:
+            streams = [_read_from_config(s) for s in streams]
+        result.streams.extend(streams)
+
+
+def _from_kinesis(targets: Sequence[Target], place_pool: ThreadPoolExecutor, call_pool: ThreadPoolExecutor,
+                  limits: RegionalLimits, result: SourceResult, progress: Progress) -> list[Described]:
+    """ListStreams in each place, then DescribeStreamSummary for each stream, within each region's rate."""
+    listed: dict[Future[list[str] | Unknown], Target] = {
+        place_pool.submit(list_target, t, limits): t for t in targets
+    }
+    described: list[Future[Described]] = []
+    for done in as_completed(listed):
+        target = listed[done]
+        names = done.result()
+        if isinstance(names, Unknown):
+            result.streams.append(unreadable_place(target.account.account_id, target.region, names))
+            progress.place_done(0)
+            continue
+        progress.place_done(len(names))
+        for name in names:
+            future = call_pool.submit(describe, target, name, limits)
+            future.add_done_callback(lambda _: progress.stream_done())
+            described.append(future)
+    return [f.result() for f in described]
+
+
+def _from_config(targets: Sequence[Target], place_pool: ThreadPoolExecutor, result: SourceResult,
+                 progress: Progress) -> tuple[list[Described], dict[str, int]]:
+    """SelectResourceConfig in each place; with the streams found in each place read in full."""
+    answers: list[Described] = []
+    per_place: dict[str, int] = {}
+    for target, found in zip(targets, place_pool.map(query_target, targets), strict=True):
+        if isinstance(found, Unknown):
+            result.streams.append(unreadable_place(target.account.account_id, target.region, found))
+            progress.place_done(0)
+            continue
+        progress.place_done(len(found))
+        for _ in found:
+            progress.stream_done()
+        per_place[target.location] = len(found)
+        answers.extend(found)
+    return answers, per_place
+
+
+def _read_from_config(stream: Stream) -> Stream:
+    """The stream's facts name the call they came from: Config's query, not DescribeStreamSummary."""
+    facts = dict(stream.facts)
+    if DESCRIBE in facts:
+        facts[SELECT] = facts.pop(DESCRIBE)
+    return replace(stream, facts=facts)
 
 
 def _targets(accounts: Sequence[Account], wanted: Sequence[str], pool: ThreadPoolExecutor,

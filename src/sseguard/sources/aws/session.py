@@ -166,6 +166,14 @@ class Clients:
         client: OrganizationsClient = self._client("organizations", None)
         return client
 
+    def config(self, region: str) -> Any:
+        # Any, like ``iam``: no type stubs for Config or Security Hub are installed; their answers are read through
+        # ``answers.Answer``.
+        return self._client("config", region)
+
+    def securityhub(self, region: str) -> Any:
+        return self._client("securityhub", region)
+
     def iam(self) -> Any:
         # Any: the project installs no type stubs for IAM, whose one call here (SimulatePrincipalPolicy) is read
         # through ``answers.Answer`` like every other answer.
