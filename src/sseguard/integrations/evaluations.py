@@ -22,7 +22,7 @@ COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE = "COMPLIANT", "NON_COMPLIANT", "NOT_AP
 ANNOTATION_MAX = 256
 BATCH = 100  # PutEvaluations takes at most 100 evaluations a call
 TEST_MODE_TOKEN = "TESTMODE"
-_MESSAGE_MAX = 150  # of the annotation, for the message; the fix has the rest
+_FIX_MIN = 80  # characters of the fix kept when an annotation must be cut
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +32,38 @@ class PutEvaluationsFailed(RuntimeError):
 
 
 def annotation(head: str, message: str, fix: str = "") -> str:
-    """``HEAD: message. Fix: fix`` in at most 256 characters; the message is cut first, then the fix."""
-    message = " ".join(message.split()).rstrip(".")
-    if len(message) > _MESSAGE_MAX:
-        message = message[: _MESSAGE_MAX - 3] + "..."
-    text = f"{head}: {message}." + (f" Fix: {' '.join(fix.split())}" if fix else "")
-    return text if len(text) <= ANNOTATION_MAX else text[: ANNOTATION_MAX - 3] + "..."
+    """``HEAD: message. Fix: fix`` in at most 256 characters. When it is too long, the fix is cut first, down to
+    ``_FIX_MIN`` characters, then the message."""
+    message = _sentence(message)
+    fix = _sentence(fix)
+    text = f"{head}: {message}" + (f" Fix: {fix}" if fix else "")
+    if len(text) <= ANNOTATION_MAX:
+        return text
+    room = ANNOTATION_MAX - len(f"{head}: ")
+    fix_room = min(len(fix), max(_FIX_MIN, room - len(message) - len(" Fix: "))) if fix else 0
+    message_room = room - (fix_room + len(" Fix: ") if fix else 0)
+    text = f"{head}: {_cut(message, message_room)}" + (f" Fix: {_cut(fix, fix_room)}" if fix else "")
+    return _cut(text, ANNOTATION_MAX)
+
+
+def _sentence(text: str) -> str:
+    """One line, ending with a full stop."""
+    line = " ".join(text.split())
+    return line if not line or line.endswith((".", "!", "?")) else line + "."
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
 
 
 def verdict_annotation(stream: Stream, verdict: Verdict, fail_on: str) -> tuple[str, str]:
     """The compliance type and annotation of one judged stream."""
     code = get_code(verdict.code)
     if verdict.status is Status.UNKNOWN:
-        return NON_COMPLIANT, annotation(f"UNKNOWN {verdict.code}", verdict.message, verdict.resolve or code.fix)
+        # the judge's message ends with "; to resolve: ..." where the annotation has its own "Fix: ..."
+        message = verdict.message.removesuffix(f"; to resolve: {verdict.resolve}") if verdict.resolve else \
+            verdict.message
+        return NON_COMPLIANT, annotation(f"UNKNOWN {verdict.code}", message, verdict.resolve or code.fix)
     if verdict.status is Status.FAIL:
         fix = code.remediation_for(SourceKind.AWS.value, stream.name)
         return NON_COMPLIANT, annotation(verdict.code, verdict.message, fix)
