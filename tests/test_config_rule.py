@@ -217,8 +217,8 @@ def test_strict_key_policy(rule: MotoAws) -> None:
         "delegated", "COMPLIANT", f"KSSE000 (advisories KSSE013): encrypted with KMS key {key['Arn']}.")
     assert one(handler(change(item, parameters={"strictKeyPolicy": "true"}), None)) == (
         "delegated", "NON_COMPLIANT",
-        f"KSSE013: the policy of key {key['Arn']} does not allow kinesis.amazonaws.com kms:GenerateDataKey and kms... "
-        "Fix: Add a statement with Principal {Service: kinesis.amazonaws.com} allowing kms:...")
+        f"KSSE013: the policy of key {key['Arn']} does not allow kinesis.amazonaws.com kms:Gen... Fix: Add a statement "
+        "with Principal {Service: kinesis.amazonaws.com} allowing kms:GenerateDataKey and ...")
 
 
 def test_organisation_rule_assumes_the_role_in_the_streams_account(rule: MotoAws) -> None:
@@ -293,3 +293,22 @@ def test_the_handler_imports_no_tree_sitter_yaml_or_jsonschema() -> None:
             "print(sorted(m for m in ('tree_sitter', 'tree_sitter_hcl', 'yaml', 'jsonschema') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_exempt_stream_in_a_change_is_not_judged(rule: MotoAws) -> None:
+    item = configuration_item("legacy", kms_encryption("alias/not-there"))
+    exempt = [{"arn": arn("legacy"), "reason": "vendor stream, CHG-9", "expires": "2099-01-01"}]
+    assert one(handler(change(item, parameters={"exemptStreams": exempt}), None)) == (
+        "legacy", "COMPLIANT",
+        "EXEMPT until 2099-01-01: exemptStreams: vendor stream, CHG-9; not judged while the exemption holds.")
+    assert not [c for c in rule.behaviour.calls() if c.operation.startswith("kms:")]
+
+
+def test_annotations_fit_256_characters_whatever_the_input(rule: MotoAws) -> None:
+    alias = "alias/" + "k" * 250
+    sent = handler(change(configuration_item("long", kms_encryption(alias))), None)
+    resource, compliance, text = one(sent)
+    assert (resource, compliance) == ("long", "NON_COMPLIANT")
+    assert text.startswith(f"KSSE014: key {alias[:100]}")
+    assert text.endswith(" Fix: Enable the key (or cancel its deletion), or point the stream at a key that is enabled.")
+    assert len(text) == 256

@@ -43,7 +43,7 @@ def from_history(entry: Mapping[str, Any]) -> dict[str, Any]:
     return item
 
 
-def stream_name(item: Mapping[str, Any]) -> str:
+def _stream_name(item: Mapping[str, Any]) -> str:
     """The stream's name: the item's ``resourceId`` (Config's id of a stream is its name)."""
     configuration = item.get("configuration")
     named = configuration.get("Name") if isinstance(configuration, Mapping) else None
@@ -55,7 +55,7 @@ def stream_name(item: Mapping[str, Any]) -> str:
 
 def to_stream(item: Mapping[str, Any]) -> Stream:
     """The stream a configuration item describes, without its key (the caller resolves it in KMS)."""
-    name = stream_name(item)
+    name = _stream_name(item)
     account = _text(item.get("awsAccountId")) or ""
     region = _text(item.get("awsRegion")) or ""
     configuration = item.get("configuration")

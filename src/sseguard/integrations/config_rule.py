@@ -35,7 +35,9 @@ from sseguard.sources.aws.adapter import RESOURCE_TYPE
 from sseguard.sources.aws.answers import LIST, Unreadable, call
 
 log = logging.getLogger(__name__)
-log.setLevel(logging.INFO)
+# Lambda's root logger shows WARNING and up; the rule's own INFO lines (what was sent, the calls made, an expired
+# exemption) belong in its log too.
+logging.getLogger("sseguard.integrations").setLevel(logging.INFO)
 
 
 def handler(event: Any, context: Any) -> list[dict[str, Any]]:
@@ -58,14 +60,15 @@ def handler(event: Any, context: Any) -> list[dict[str, Any]]:
 
 
 def _send(request: RuleEvent, clients: RuleClients, evaluations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    put_evaluations(clients.writes.config(_region(request)), evaluations, request.token)
+    put_evaluations(clients.writes.config(_region(request) or clients.writes.default_region), evaluations,
+                    request.token)
     log.info("API calls: %s", clients.counter.as_report()["api_operations"])
     return evaluations
 
 
-def _region(request: RuleEvent) -> str:
-    """The region the rule runs in: its ARN's, else the function's own (AWS_REGION)."""
-    return request.rule_region or _item_region(request.item) or ""
+def _region(request: RuleEvent) -> str | None:
+    """The region the rule runs in: its ARN's, else the item's; None leaves it to the function's own (AWS_REGION)."""
+    return request.rule_region or _item_region(request.item)
 
 
 def _item_region(item: Mapping[str, Any] | None) -> str | None:

@@ -22,7 +22,7 @@ COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE = "COMPLIANT", "NON_COMPLIANT", "NOT_AP
 ANNOTATION_MAX = 256
 BATCH = 100  # PutEvaluations takes at most 100 evaluations a call
 TEST_MODE_TOKEN = "TESTMODE"
-_FIX_MIN = 80  # characters of the fix kept when an annotation must be cut
+_FIX_MIN = 100  # characters of the fix kept when an annotation must be cut
 
 log = logging.getLogger(__name__)
 
