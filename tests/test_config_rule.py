@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -312,3 +313,32 @@ def test_annotations_fit_256_characters_whatever_the_input(rule: MotoAws) -> Non
     assert text.startswith(f"KSSE014: key {alias[:100]}")
     assert text.endswith(" Fix: Enable the key (or cancel its deletion), or point the stream at a key that is enabled.")
     assert len(text) == 256
+
+
+class LambdaContext:
+    """The one method of Lambda's context object the handler uses: the time the invocation has left."""
+
+    def __init__(self, seconds: float) -> None:
+        self._ends = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._ends - time.monotonic()) * 1000)
+
+
+def test_reads_stop_in_time_for_put_evaluations(rule: MotoAws) -> None:
+    kinesis = client(rule.url, "kinesis")
+    for i in range(100):
+        kinesis.create_stream(StreamName=f"t{i:03d}", ShardCount=1)
+    began = time.monotonic()
+    # 6 s: reads get 3.5 s (a quarter is kept for PutEvaluations, 1 s margin); at Kinesis's 20 DescribeStreamSummary
+    # a second, after 10 ListStreams pages at 5 a second, not all 100 streams can be described in that time.
+    sent = handler(scheduled(), LambdaContext(6.0))
+    assert time.monotonic() - began < 6.0
+    assert len(sent) == 100
+    texts = [e["Annotation"] for e in sent]
+    assert {e["ComplianceType"] for e in sent} == {"NON_COMPLIANT"}
+    late = [t for t in texts if t.startswith("UNKNOWN KSSE021: kinesis:DescribeStreamSummary was not read before "
+                                             "the --timeout deadline of ")]
+    plain = [t for t in texts if t.startswith("KSSE002: ")]
+    assert late and plain and len(late) + len(plain) == 100
+    assert [len(c["Evaluations"]) for c in put_calls(rule)] == [100]

@@ -80,7 +80,7 @@ def _evaluate(request: RuleEvent, parameters: RuleParameters, clients: RuleClien
     today = dt.datetime.now(dt.UTC).date()
     if request.message_type == SCHEDULED:
         region = _region(request) or clients.writes.default_region
-        streams = list_account_streams(clients.account, region)
+        streams = list_account_streams(clients.account, region, clients.reads_deadline)
         if isinstance(streams, Judged):  # the streams could not be listed: the account is unknown
             return [_to_evaluation(streams, request.notified_at)]
         return [_to_evaluation(j, request.notified_at) for j in judge_streams(streams, clients.account, parameters,

@@ -41,6 +41,8 @@ class RuleClients:
     account: Account
     writes: Clients
     counter: ApiCounter
+    # The reads' deadline, for the Kinesis rate limiter: no read waits for a token it would get only after it.
+    reads_deadline: Deadline
 
 
 def remaining_seconds(context: Any) -> float:
@@ -60,7 +62,7 @@ def open_clients(account_id: str, partition: str, role_name: str | None, seconds
     writes = replace(reads, deadline=Deadline(max(seconds - _END_MARGIN, 0.5)))
     own = reads.clients()
     if role_name is None:
-        return RuleClients(Account(account_id, own, "credentials"), writes.clients(), counter)
+        return RuleClients(Account(account_id, own, "credentials"), writes.clients(), counter, reads.deadline)
     role_arn = f"arn:{partition}:iam::{account_id}:role/{role_name}"
     try:
         opened = assume_session(reads, own, role_arn)
@@ -70,4 +72,4 @@ def open_clients(account_id: str, partition: str, role_name: str | None, seconds
         raise RoleNotAssumed(f"cannot assume {role_arn}: {opened.unknown.reason}; {opened.unknown.resolve}")
     session, principal = opened
     return RuleClients(Account(account_id, reads.clients(session), role_arn, principal), writes.clients(session),
-                       counter)
+                       counter, reads.deadline)

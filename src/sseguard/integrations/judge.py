@@ -25,6 +25,7 @@ from sseguard.sources.aws.adapter import RESOURCE_TYPE, stream_from_error
 from sseguard.sources.aws.adapter import to_stream as summary_to_stream
 from sseguard.sources.aws.answers import Unreadable
 from sseguard.sources.aws.collect import Target, describe, list_stream_names
+from sseguard.sources.aws.deadline import Deadline
 from sseguard.sources.aws.errors import API_ERROR
 from sseguard.sources.aws.keys import KeyRef, KeyResolver, place
 from sseguard.sources.aws.ratelimit import RegionalLimits
@@ -58,11 +59,12 @@ class Judged:
         return cls.unknown(resource_id, RESOURCE_TYPE, Unknown(reason, resolve, API_ERROR))
 
 
-def list_account_streams(account: Account, region: str) -> list[Stream] | Judged:
+def list_account_streams(account: Account, region: str, deadline: Deadline) -> list[Stream] | Judged:
     """Every stream of the account and region, described (ListStreams, then DescribeStreamSummary each); a stream
-    whose description failed is an unknown stream. The account's unknown when the streams cannot be listed."""
+    whose description failed, or was not made by ``deadline``, is an unknown stream. The account's unknown when the
+    streams cannot be listed."""
     target = Target(account, region)
-    limits = RegionalLimits()
+    limits = RegionalLimits(deadline=deadline)
     try:
         names = list_stream_names(target, limits)
     except Unreadable as err:
