@@ -56,6 +56,7 @@ class Judged:
 
     @classmethod
     def unknown_text(cls, resource_id: str, reason: str, resolve: str) -> Judged:
+        """A stream's unknown (KSSE021) from its reason and fix, in words."""
         return cls.unknown(resource_id, RESOURCE_TYPE, Unknown(reason, resolve, API_ERROR))
 
 

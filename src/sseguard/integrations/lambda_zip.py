@@ -45,6 +45,8 @@ class PackageError(Exception):
 
 @dataclass(frozen=True)
 class Package:
+    """A built zip: where it is, its size in bytes, and its entries in order."""
+
     path: Path
     size: int
     entries: tuple[str, ...]

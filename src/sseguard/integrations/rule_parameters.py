@@ -35,11 +35,14 @@ class Exemption:
     expires: dt.date
 
     def in_force(self, today: dt.date) -> bool:
+        """Whether the exemption still holds on ``today`` (it holds through its ``expires`` day)."""
         return today <= self.expires
 
 
 @dataclass(frozen=True)
 class RuleParameters:
+    """The rule's parameters, read; the defaults are those of a rule given none."""
+
     strict_key_policy: bool = False
     fail_on: str = "fail"
     exemptions: Mapping[str, Exemption] = field(default_factory=dict)
