@@ -1,6 +1,6 @@
-"""The command line: ``sseguard scan|fix|aws|remediate|evidence|explain|schema|config``, one module per command
-(``settings`` holds ``config``), ``common`` for what they share and ``live`` for the options of the commands that
-reach live accounts. Exit codes: 0 clean, 1 findings at or above --fail-on (for remediate: a targeted stream still
+"""The command line: ``sseguard scan|fix|aws|remediate|evidence|explain|schema|config|config-rule``, one module per
+command (``settings`` holds ``config``), ``common`` for what they share and ``live`` for the options of the commands
+that reach live accounts. Exit codes: 0 clean, 1 findings at or above --fail-on (for remediate: a targeted stream still
 not encrypted), 2 the command cannot be honoured or no input could be read (``scan --help`` has the whole rule)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from sseguard import __version__
-from sseguard.cli import aws, evidence, explain, fix, remediate, scan, schema, settings
+from sseguard.cli import aws, config_rule, evidence, explain, fix, remediate, scan, schema, settings
 from sseguard.cli.common import EXIT_USAGE, UsageError
 from sseguard.config import ConfigError
 from sseguard.report.escape import text_safe
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sseguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (scan, fix, aws, remediate, explain, evidence, schema, settings):
+    for command in (scan, fix, aws, remediate, explain, evidence, schema, settings, config_rule):
         command.register(sub)
     return parser
 

@@ -281,6 +281,18 @@ def organization_role_arns(clients: Clients, role_name: str) -> list[str]:
 
 def assume(base: BaseSession, clients: Clients, role_arn: str) -> Account | AccountFailure:
     """Assume ``role_arn`` (sts:AssumeRole) and return the account it opens, or why it could not."""
+    opened = assume_session(base, clients, role_arn)
+    if isinstance(opened, AccountFailure):
+        return opened
+    session, principal = opened
+    return Account(role_account(role_arn), base.clients(session), role_arn, principal)
+
+
+def assume_session(base: BaseSession, clients: Clients,
+                   role_arn: str) -> tuple[boto3.Session, str] | AccountFailure:
+    """Assume ``role_arn`` (sts:AssumeRole): a boto3 session holding the role's credentials and the ARN the calls
+    are made as, or why it could not. For callers that make clients of the role's session with their own settings
+    (the Config rule, whose PutEvaluations has a later deadline than its reads)."""
     account_id = role_account(role_arn)
     try:
         answer = call("sts:AssumeRole", role_arn, lambda: clients.sts().assume_role(
@@ -300,7 +312,7 @@ def assume(base: BaseSession, clients: Clients, role_arn: str) -> Account | Acco
         region_name=base.region,
         botocore_session=botocore.session.Session(),
     )
-    return Account(account_id, base.clients(session), role_arn, principal)
+    return session, principal
 
 
 def open_accounts(base: BaseSession, role_arns: Iterable[str], org_role: str | None,
