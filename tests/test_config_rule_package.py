@@ -21,7 +21,8 @@ HANDLER_MODULES = [
     "sseguard/integrations/evaluations.py", "sseguard/integrations/judge.py",
     "sseguard/integrations/rule_parameters.py", "sseguard/keypolicy.py", "sseguard/kms.py", "sseguard/model.py",
     "sseguard/sources/__init__.py", "sseguard/sources/aws/__init__.py", "sseguard/sources/aws/adapter.py",
-    "sseguard/sources/aws/answers.py", "sseguard/sources/aws/collect.py", "sseguard/sources/aws/deadline.py",
+    "sseguard/sources/aws/answers.py", "sseguard/sources/aws/collect.py", "sseguard/sources/aws/config_query.py",
+    "sseguard/sources/aws/deadline.py",
     "sseguard/sources/aws/errors.py", "sseguard/sources/aws/keys.py", "sseguard/sources/aws/progress.py",
     "sseguard/sources/aws/ratelimit.py", "sseguard/sources/aws/scanner.py", "sseguard/sources/aws/session.py",
 ]
@@ -34,7 +35,7 @@ def test_package_is_reproducible_and_holds_only_the_handlers_modules(tmp_path: P
         out.parent.mkdir()
         done = run_cli(["config-rule", "package", "-o", str(out)], env)
         assert done.returncode == 0, done.stderr
-        assert done.stdout == (f"wrote {out} ({out.stat().st_size:,} bytes, 28 modules); Lambda handler: "
+        assert done.stdout == (f"wrote {out} ({out.stat().st_size:,} bytes, 29 modules); Lambda handler: "
                                "sseguard.integrations.config_rule.handler, runtime python3.11 or later\n")
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as archive:
