@@ -65,19 +65,24 @@ def test_cfn_lint_passes_on_each_template(name: str) -> None:
     assert [str(match) for match in lint_file(CFN / name)] == []
 
 
-@pytest.mark.parametrize(("name", "role", "expected"), [
-    ("config-rule.yaml", "FunctionRole", HANDLER_ACTIONS | LOGS),
-    ("config-rule-organization.yaml", "FunctionRole", LOGS | {"sts:AssumeRole"}),
-    ("member-role.yaml", "MemberRole", HANDLER_ACTIONS),
-])
-def test_cfn_policies_hold_exactly_the_handlers_calls(name: str, role: str, expected: set[str]) -> None:
-    statements = cfn_statements(name, role)
+def assert_least_privilege(statements: list[tuple[set[str], list[Any]]], expected: set[str]) -> None:
+    """A policy holds exactly ``expected``, no wildcard action, and ``*`` as a resource only for the actions IAM
+    gives no resource type."""
     actions = set().union(*(a for a, _ in statements))
     assert actions == expected
     assert not any("*" in action for action in actions)
     for statement_actions, resources in statements:
         if "*" in resources:
             assert resources == ["*"] and statement_actions <= NO_RESOURCE_TYPE, statement_actions
+
+
+@pytest.mark.parametrize(("name", "role", "expected"), [
+    ("config-rule.yaml", "FunctionRole", HANDLER_ACTIONS | LOGS),
+    ("config-rule-organization.yaml", "FunctionRole", LOGS | {"sts:AssumeRole"}),
+    ("member-role.yaml", "MemberRole", HANDLER_ACTIONS),
+])
+def test_cfn_policies_hold_exactly_the_handlers_calls(name: str, role: str, expected: set[str]) -> None:
+    assert_least_privilege(cfn_statements(name, role), expected)
 
 
 def test_cfn_rule_is_a_kinesis_rule_with_both_trigger_kinds() -> None:
@@ -150,13 +155,7 @@ def tf_statements(module: str, document: str) -> list[tuple[set[str], list[str]]
     ("deploy/terraform/organization/member-role", "member", HANDLER_ACTIONS),
 ])
 def test_tf_policies_hold_exactly_the_handlers_calls(module: str, document: str, expected: set[str]) -> None:
-    statements = tf_statements(module, document)
-    actions = set().union(*(a for a, _ in statements))
-    assert actions == expected
-    assert not any("*" in action for action in actions)
-    for statement_actions, resources in statements:
-        if "*" in resources:
-            assert resources == ["*"] and statement_actions <= NO_RESOURCE_TYPE, statement_actions
+    assert_least_privilege(tf_statements(module, document), expected)
 
 
 def test_tf_rule_is_a_kinesis_rule_with_both_trigger_kinds() -> None:

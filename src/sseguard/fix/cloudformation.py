@@ -65,7 +65,7 @@ def _yaml_edits(path: str, data: bytes, text: str, logical: str, need_type: bool
         if node is None:
             missing.append(f"{name}: {value}")
         elif isinstance(node, yaml.ScalarNode) and node.tag.startswith("tag:yaml.org,2002:"):
-            start, end = _bytes(text, node.start_mark.index), _bytes(text, node.end_mark.index)
+            start, end = byte_offset(text, node.start_mark.index), byte_offset(text, node.end_mark.index)
             quote = node.style if node.style in ("'", '"') and name == "EncryptionType" else ""
             out.append(replace_span(path, data, start, end, f"{quote}{value}{quote}", why))
         else:
@@ -88,7 +88,8 @@ def member(node: Any, name: str) -> Any:
     return found
 
 
-def _bytes(text: str, index: int) -> int:
+def byte_offset(text: str, index: int) -> int:
+    """The byte offset in the UTF-8 file of character ``index`` of its text (YAML marks count characters)."""
     return len(text[:index].encode("utf-8"))
 
 
@@ -104,8 +105,8 @@ def _yaml_insert(path: str, data: bytes, text: str, mapping: Any, lines: list[st
     body = "".join(f"{indent}{line}{nl}" for line in lines)
     end = last_scalar_end(mapping)
     if end is not None:
-        return insert_after_line(path, data, _bytes(text, end), body, nl, why)
-    start, _ = line_bounds(data, _bytes(text, first_key.start_mark.index))
+        return insert_after_line(path, data, byte_offset(text, end), body, nl, why)
+    start, _ = line_bounds(data, byte_offset(text, first_key.start_mark.index))
     return Edit(path, start, start, "", body, why)
 
 

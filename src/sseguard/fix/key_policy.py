@@ -10,10 +10,10 @@ from typing import Any
 
 import yaml
 
-from sseguard.fix.cloudformation import insert_after_line, last_scalar_end
+from sseguard.fix.cloudformation import byte_offset, insert_after_line, last_scalar_end
 from sseguard.fix.cloudformation import member as _member
 from sseguard.fix.edits import Edit, indentation, line_bounds, newline_of
-from sseguard.fix.text import CannotEdit
+from sseguard.fix.text import CannotEdit, block_end
 from sseguard.jsonspans import JsonSpanError, Node, find, parse
 from sseguard.model import Origin
 from sseguard.sources.safe_load import looks_like_json
@@ -44,12 +44,9 @@ def terraform_edit(origin: Origin, data: bytes, why: str) -> Edit:
 
 
 def _document_block(origin: Origin, data: bytes, why: str) -> Edit:
-    close = data.rfind(b"}", origin.start, origin.end)
-    line_start, _ = line_bounds(data, close)
-    if close < 0 or data[line_start:close].strip():
-        raise CannotEdit("the policy document's closing brace does not stand on its own line")
+    line_start, inner, blank = block_end(data, origin.start, origin.end,
+                                         "the policy document's closing brace does not stand on its own line")
     nl = newline_of(data)
-    inner = indentation(data, close) + "  "
     body = [
         "statement {",
         f'  sid       = "{STATEMENT["Sid"]}"',
@@ -63,9 +60,6 @@ def _document_block(origin: Origin, data: bytes, why: str) -> Edit:
         "  }",
         "}",
     ]
-    before = data[:line_start].rstrip(b"\r\n")
-    previous = before[before.rfind(b"\n") + 1:]
-    blank = "" if not previous.strip() or previous.rstrip().endswith(b"{") else nl
     lines = "".join((inner + line if line else "") + nl for line in body)
     return Edit(origin.path, line_start, line_start, "", blank + lines, why)
 
@@ -185,7 +179,7 @@ def cloudformation_edit(path: str, data: bytes, key_logical: str, why: str) -> E
     if not isinstance(statements, yaml.SequenceNode) or statements.flow_style or not statements.value:
         raise CannotEdit(f"the KeyPolicy Statement of {key_logical} is not written as a block list in the template")
     first = statements.value[0]
-    start, _ = line_bounds(data, _bytes(text, first.start_mark.index))
+    start, _ = line_bounds(data, byte_offset(text, first.start_mark.index))
     dash = re.match(rb"([ \t]*)- ", data[start:])
     end = last_scalar_end(statements)
     if dash is None or end is None:
@@ -202,8 +196,4 @@ def cloudformation_edit(path: str, data: bytes, key_logical: str, why: str) -> E
         '  Resource: "*"',
     ]
     body = "".join(f"{indent}{line}{nl}" for line in lines)
-    return insert_after_line(path, data, _bytes(text, end), body, nl, why)
-
-
-def _bytes(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-8"))
+    return insert_after_line(path, data, byte_offset(text, end), body, nl, why)

@@ -33,21 +33,29 @@ def hcl_insert(path: str, data: bytes, start: int, end: int, arguments: list[tup
     """Add ``name = value`` lines at the end of the native-syntax block at ``start:end``. They form their own group
     (after a blank line unless one is there), aligned on ``=`` as ``terraform fmt`` aligns a group, so no existing
     line has to move."""
+    line_start, inner, blank = block_end(data, start, end, "the block closes on a line that holds other text; "
+                                         "sseguard adds arguments only to a block whose closing brace stands on its "
+                                         "own line")
+    nl = newline_of(data)
+    width = max(len(name) for name, _ in arguments)
+    lines = "".join(f"{inner}{name.ljust(width)} = {value}{nl}" for name, value in arguments)
+    return Edit(path, line_start, line_start, "", blank + lines, why)
+
+
+def block_end(data: bytes, start: int, end: int, refusal: str) -> tuple[int, str, str]:
+    """Where lines are added at the end of the native-syntax block at ``start:end``: the start of its closing brace's
+    line, the indentation of its body, and the blank line to put first (none after a blank line or right after the
+    opening brace). ``refusal`` says why when the closing brace does not stand on its own line."""
     close = data.rfind(b"}", start, end)
     if close < 0:
         raise CannotEdit("the block's closing brace is not found")
     line_start, _ = line_bounds(data, close)
     if data[line_start:close].strip():
-        raise CannotEdit("the block closes on a line that holds other text; sseguard adds arguments only to a block "
-                         "whose closing brace stands on its own line")
-    nl = newline_of(data)
-    inner = indentation(data, close) + "  "
+        raise CannotEdit(refusal)
     before = data[:line_start].rstrip(b"\r\n")
     previous = before[before.rfind(b"\n") + 1:]
-    blank = "" if not previous.strip() or previous.rstrip().endswith(b"{") else nl
-    width = max(len(name) for name, _ in arguments)
-    lines = "".join(f"{inner}{name.ljust(width)} = {value}{nl}" for name, value in arguments)
-    return Edit(path, line_start, line_start, "", blank + lines, why)
+    blank = "" if not previous.strip() or previous.rstrip().endswith(b"{") else newline_of(data)
+    return line_start, indentation(data, close) + "  ", blank
 
 
 def replace_span(path: str, data: bytes, start: int, end: int, new: str, why: str) -> Edit:
